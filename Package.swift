@@ -1,0 +1,78 @@
+// swift-tools-version:6.0
+// imgsearch: image → tensor → encoder → embedding → index → results; text → tokens → encoder → embedding.
+import PackageDescription
+
+let package = Package(
+    name: "imgsearch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "imgsearch", targets: ["ImgSearchCLI"]),
+        .library(name: "ImgSearchKit", targets: ["ImgSearchKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: System libraries (Debian -dev packages, installed by `make setup`)
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CWebP", path: "Sources/CWebP"),
+        .systemLibrary(name: "CRSVG", path: "Sources/CRSVG", pkgConfig: "librsvg-2.0"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        // MARK: Numerics: tensors, BLAS, kernels, threads
+        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        // MARK: Weights: PyTorch checkpoints (pickle subset), safetensors
+        .target(name: "Weights", dependencies: ["Tensor", "CZlib"]),
+        // MARK: Image → tensor: decoding, resizing, normalisation, PNG/SVG writing
+        .target(name: "Imaging", dependencies: ["Tensor", "CTurboJPEG", "CPNG", "CWebP", "CZlib"]),
+        // MARK: Tensor → features: EfficientNet-Lite0, ResNet50, ImageNet head
+        .target(name: "VisionEncoder", dependencies: ["Tensor", "Weights", "Imaging"],
+                resources: [.copy("Resources/imagenet1k_clean_names.json")]),
+        // MARK: Text → tokens → embedding: word tokenizer, WordPiece, MiniLM
+        .target(name: "TextEncoder", dependencies: ["Tensor", "Weights"]),
+        // MARK: Joint embedding: GRU text tower, image head, triplet losses, training, metrics
+        .target(name: "JointEmbedding", dependencies: ["Tensor", "Weights", "TextEncoder"]),
+        // MARK: Catalogs in: JSONL, CSV/TSV, folders, Amazon metadata; the demo data set
+        .target(name: "Catalog", dependencies: ["Imaging", "CZlib", "CRSVG"]),
+        // MARK: Nearest neighbours: exact, HNSW, int8, whitening
+        .target(name: "Search", dependencies: ["Tensor", "CBLAS"]),
+        // MARK: Durable index: SQLite items + memory-mapped vectors, feature cache
+        .target(name: "IndexStore", dependencies: ["Tensor", "Search", .product(name: "GRDB", package: "GRDB.swift")]),
+        // MARK: Seeing the embedding: t-SNE, PNG/SVG plots
+        .target(name: "Projection", dependencies: ["Tensor", "Imaging"]),
+        // MARK: The product: pipelines that join the pieces (index, search, eval, demo)
+        .target(name: "ImgSearchKit", dependencies: [
+            "Tensor", "Weights", "Imaging", "VisionEncoder", "TextEncoder", "JointEmbedding",
+            "Catalog", "Search", "IndexStore", "Projection",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // MARK: HTTP: REST API and the web page
+        .target(name: "Server", dependencies: [
+            "ImgSearchKit", .product(name: "Hummingbird", package: "hummingbird"),
+        ], resources: [.copy("Web")]),
+        // MARK: The `imgsearch` command
+        .executableTarget(name: "ImgSearchCLI", dependencies: [
+            "ImgSearchKit", "Server", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Tests, one target per library
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "WeightsTests", dependencies: ["Weights"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "VisionEncoderTests", dependencies: ["VisionEncoder"]),
+        .testTarget(name: "TextEncoderTests", dependencies: ["TextEncoder"]),
+        .testTarget(name: "JointEmbeddingTests", dependencies: ["JointEmbedding"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search"]),
+        .testTarget(name: "IndexStoreTests", dependencies: ["IndexStore"]),
+        .testTarget(name: "ProjectionTests", dependencies: ["Projection"]),
+        .testTarget(name: "ImgSearchKitTests", dependencies: ["ImgSearchKit"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", .product(name: "Hummingbird", package: "hummingbird")]),
+        .testTarget(name: "CLITests", dependencies: ["ImgSearchKit"]),
+    ]
+)

