@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "imgsearch", targets: ["ImgSearchCLI"]),
+        .executable(name: "imgsearch-bench", targets: ["Benchmarks"]),
         .library(name: "ImgSearchKit", targets: ["ImgSearchKit"]),
     ],
     dependencies: [
@@ -60,6 +61,9 @@ let package = Package(
             "ImgSearchKit", "Server", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // MARK: `make bench`: our side of each benchmark (the peers run in scripts/bench/*.py)
+        .executableTarget(name: "Benchmarks", dependencies: ["ImgSearchKit"]),
+
         // MARK: Tests, one target per library
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "WeightsTests", dependencies: ["Weights"]),
@@ -74,5 +78,7 @@ let package = Package(
         .testTarget(name: "ImgSearchKitTests", dependencies: ["ImgSearchKit"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "CLITests", dependencies: ["ImgSearchKit"]),
-    ]
+    ],
+    // Swift 5 mode: the numeric kernels share buffers across threads by design (disjoint ranges).
+    swiftLanguageModes: [.v5]
 )

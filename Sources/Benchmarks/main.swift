@@ -1,0 +1,14 @@
+import Foundation
+
+// `imgsearch-bench NAME [args…]`: our side of one benchmark, printing JSON lines that
+// scripts/bench/*.py put beside the peer's figures. One file per benchmark in this folder.
+let benchmarks: [String: ([String]) throws -> Void] = [
+    :
+]
+
+let args = Array(CommandLine.arguments.dropFirst())
+guard let name = args.first, let bench = benchmarks[name] else {
+    FileHandle.standardError.write("usage: imgsearch-bench {\(benchmarks.keys.sorted().joined(separator: "|"))} [args…]\n".data(using: .utf8)!)
+    exit(2)
+}
+try bench(Array(args.dropFirst()))
