@@ -1,1 +1,0 @@
-// JointEmbedding module.

@@ -1,0 +1,149 @@
+import Foundation
+import Tensor
+import TextEncoder
+import Weights
+
+/// The trained joint embedding: texts and backbone image features land in one space where an
+/// image lies close to its description. A model directory holds `weights.safetensors`,
+/// `config.json` and (for the GRU encoder) `vocab.txt`.
+///
+///     let model = try JointModel.load(from: modelDirectory)
+///     let queries = model.embedTexts(["red leather handbag"])      // [1, D]
+///     let images = model.embedImages(features: backboneMaxPooled)  // [N, D]
+public final class JointModel {
+    public let config: JointModelConfig
+    public let vocabulary: WordVocabulary
+    public let textTower: GRUTextTower
+    public let imageHead: ImageHead
+
+    public static let weightsFile = "weights.safetensors"
+    public static let configFile = "config.json"
+    public static let vocabularyFile = "vocab.txt"
+
+    /// A freshly initialised model; `featureMean`/`featureScale` standardise the backbone features.
+    public init(config: JointModelConfig, vocabulary: WordVocabulary, featureMean: [Float], featureScale: [Float],
+                seed: UInt64) {
+        var config = config
+        config.vocabularySize = vocabulary.count
+        self.config = config
+        self.vocabulary = vocabulary
+        var rng = SeededGenerator(seed: seed)
+        textTower = GRUTextTower(vocabularySize: vocabulary.count, wordDimension: config.wordDimension,
+                                 hiddenSize: config.gruHiddenSize, bidirectional: config.bidirectional,
+                                 outputDimension: config.embeddingDimension, rng: &rng)
+        imageHead = ImageHead(featureMean: featureMean, featureScale: featureScale, hiddenSize: config.imageHiddenSize,
+                              outputDimension: config.embeddingDimension, dropout: config.imageDropout, rng: &rng)
+    }
+
+    public var parameters: [Parameter] { textTower.parameters + imageHead.parameters }
+    public var embeddingDimension: Int { config.embeddingDimension }
+
+    // MARK: Embedding
+
+    /// Texts → [N, D] (L2-normalised when the config says so). Batches sorted by length to pad little.
+    public func embedTexts(_ texts: [String]) -> Tensor {
+        let dimension = embeddingDimension
+        let sequences = texts.map { vocabulary.encode($0, maxLength: config.maxTokens) }
+        var out = [Float](repeating: 0, count: texts.count * dimension)
+        let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
+        for start in stride(from: 0, to: order.count, by: 128) {
+            let chunk = Array(order[start..<min(start + 128, order.count)])
+            let embedded = finish(textTower.forward(chunk.map { sequences[$0] }).output, rows: chunk.count)
+            for (row, index) in chunk.enumerated() {
+                for k in 0..<dimension { out[index * dimension + k] = embedded[row * dimension + k] }
+            }
+        }
+        return Tensor(shape: [texts.count, dimension], data: out)
+    }
+
+    /// Backbone features [N, C] (C = config.imageFeatureDimension) → [N, D].
+    public func embedImages(features: Tensor) -> Tensor {
+        precondition(features.rank == 2 && features.shape[1] == config.imageFeatureDimension,
+                     "embedImages: features \(features.shape) but the model expects [N, \(config.imageFeatureDimension)]")
+        let rows = features.shape[0]
+        return Tensor(shape: [rows, embeddingDimension],
+                      data: finish(imageHead.forward(features.data, rows: rows).output, rows: rows))
+    }
+
+    private func finish(_ x: [Float], rows: Int) -> [Float] {
+        config.normalize ? L2Normalization.forward(x, rows: rows, width: embeddingDimension).y : x
+    }
+
+    // MARK: Identity
+
+    /// A stable fingerprint of the weights and config (FNV-1a 64 over the bytes, names sorted).
+    /// Indexes record it; a different model gives a different identifier.
+    public var identifier: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ bytes: UnsafeRawBufferPointer) { for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 } }
+        let tensors = weightTensors()
+        for name in tensors.keys.sorted() {
+            Array(name.utf8).withUnsafeBytes(mix)
+            tensors[name]!.data.withUnsafeBytes(mix)
+        }
+        if let json = try? Self.encoder.encode(config) { json.withUnsafeBytes(mix) }
+        vocabulary.words.joined(separator: "\n").utf8.map { $0 }.withUnsafeBytes(mix)
+        return "\(config.textEncoder)-" + String(hash, radix: 16).leftPadded(to: 16)
+    }
+
+    // MARK: Persistence
+
+    /// All weights by name, plus the fixed feature standardisation.
+    public func weightTensors() -> [String: Tensor] {
+        var tensors: [String: Tensor] = [:]
+        for p in parameters { tensors[p.name] = Tensor(shape: p.shape, data: p.value) }
+        tensors["image.feature_mean"] = Tensor(shape: [imageHead.inputSize], data: imageHead.featureMean)
+        tensors["image.feature_scale"] = Tensor(shape: [imageHead.inputSize], data: imageHead.featureScale)
+        return tensors
+    }
+
+    /// Writes weights, config and vocabulary into `directory` (created if needed); each file atomically.
+    public func save(to directory: URL) throws {
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+        catch { throw ModelError(file: directory.path, reason: "cannot create: \(error.localizedDescription)") }
+        try SafeTensors.write(weightTensors(), metadata: ["format": "imgsearch-joint"],
+                              to: directory.appendingPathComponent(Self.weightsFile))
+        let configURL = directory.appendingPathComponent(Self.configFile)
+        do { try Self.encoder.encode(config).write(to: configURL, options: .atomic) }
+        catch { throw ModelError(file: configURL.path, reason: "cannot write: \(error.localizedDescription)") }
+        try vocabulary.write(to: directory.appendingPathComponent(Self.vocabularyFile))
+    }
+
+    public static func load(from directory: URL) throws -> JointModel {
+        let configURL = directory.appendingPathComponent(configFile)
+        guard let configData = try? Data(contentsOf: configURL) else {
+            throw ModelError(file: configURL.path, reason: "missing; is \(directory.path) a model directory made by `imgsearch train`?")
+        }
+        let config: JointModelConfig
+        do { config = try JSONDecoder().decode(JointModelConfig.self, from: configData) }
+        catch { throw ModelError(file: configURL.path, reason: "not a valid model config: \(error)") }
+        try config.validate(file: configURL.path)
+        let vocabulary = try WordVocabulary.read(from: directory.appendingPathComponent(vocabularyFile))
+        let weightsURL = directory.appendingPathComponent(weightsFile)
+        let tensors = try SafeTensors.read(weightsURL).tensors
+        guard vocabulary.count == config.vocabularySize else {
+            throw ModelError(file: vocabularyFile, reason: "\(vocabulary.count) words but config says \(config.vocabularySize)")
+        }
+        func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
+            guard let t = tensors[name] else { throw ModelError(file: weightsURL.path, reason: "tensor \(name) missing") }
+            guard t.shape == shape else { throw ModelError(file: weightsURL.path, reason: "tensor \(name) is \(t.shape), expected \(shape)") }
+            return t.data
+        }
+        let width = config.imageFeatureDimension
+        let model = JointModel(config: config, vocabulary: vocabulary,
+                               featureMean: try tensor("image.feature_mean", [width]),
+                               featureScale: try tensor("image.feature_scale", [width]), seed: 0)
+        for p in model.parameters { p.value = try tensor(p.name, p.shape) }
+        return model
+    }
+
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return encoder
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

@@ -1,0 +1,41 @@
+/// What a model directory's config.json records: which backbone features the image side expects,
+/// which text encoder, and every size needed to rebuild the layers before loading weights.
+public struct JointModelConfig: Codable, Equatable, Sendable {
+    public var formatVersion = 1
+    /// `Backbone.identifier` whose features the image head was trained on, e.g. "efficientnet-lite0".
+    public var backbone: String = "efficientnet-lite0"
+    /// Which backbone pooling feeds the head: "max" (the seed's GlobalMaxPooling2D), "gem" or "avg".
+    public var pooling: String = "max"
+    public var imageFeatureDimension = 1280
+    /// "gru" (word embedding + GRU trained here) or "minilm" (frozen pretrained sentence encoder).
+    public var textEncoder: String = "gru"
+    public var embeddingDimension = 256
+    public var wordDimension = 128
+    public var gruHiddenSize = 256
+    public var bidirectional = true
+    /// Hidden width of the image head's MLP; 0 = a single dense layer (the seed).
+    public var imageHiddenSize = 0
+    /// Dropout on the image head's input during training.
+    public var imageDropout: Float = 0
+    /// L2-normalise both embeddings (distances then compare directions only).
+    public var normalize = true
+    /// Words kept per caption.
+    public var maxTokens = 64
+    public var vocabularySize = 0
+
+    public init() {}
+
+    /// Rejects sizes that cannot build a model (a hand-edited or foreign config.json).
+    public func validate(file: String) throws {
+        func check(_ ok: Bool, _ reason: String) throws { if !ok { throw ModelError(file: file, reason: reason) } }
+        try check(formatVersion == 1, "unsupported formatVersion \(formatVersion)")
+        try check(["gru", "minilm"].contains(textEncoder), "textEncoder must be \"gru\" or \"minilm\", not \"\(textEncoder)\"")
+        try check(["max", "gem", "avg"].contains(pooling), "pooling must be max, gem or avg, not \"\(pooling)\"")
+        try check(imageFeatureDimension > 0 && embeddingDimension > 0 && imageHiddenSize >= 0, "dimensions must be positive")
+        try check(imageDropout >= 0 && imageDropout < 1, "imageDropout must be in [0, 1)")
+        if textEncoder == "gru" {
+            try check(wordDimension > 0 && gruHiddenSize > 0 && maxTokens > 0, "GRU sizes must be positive")
+            try check(vocabularySize >= 2, "vocabularySize must count <pad> and <unk>")
+        }
+    }
+}

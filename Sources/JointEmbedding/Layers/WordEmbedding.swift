@@ -1,0 +1,64 @@
+/// Word id → vector lookup. The backward pass touches only the rows of words in the batch
+/// (a row-sparse gradient), so a 20k-word table costs nothing for the words not seen.
+public final class WordEmbedding {
+    public let table: Parameter
+    public let dimension: Int
+
+    public init(name: String, vocabularySize: Int, dimension: Int, rng: inout SeededGenerator) {
+        self.dimension = dimension
+        // Small uniform start: the GRU's gates begin near their linear range.
+        table = .uniform("\(name).weight", limit: 0.1, shape: [vocabularySize, dimension], rng: &rng, rowSparse: true)
+    }
+
+    public var vocabularySize: Int { table.shape[0] }
+
+    /// ids: any layout of n ids → [n, dimension] in the same order.
+    public func forward(_ ids: [Int32]) -> [Float] {
+        var out = [Float](repeating: 0, count: ids.count * dimension)
+        for (i, id) in ids.enumerated() {
+            let row = Int(id) * dimension
+            for j in 0..<dimension { out[i * dimension + j] = table.value[row + j] }
+        }
+        return out
+    }
+
+    /// Adds each row of `outputGradient` to the gradient row of its word.
+    public func backward(_ ids: [Int32], outputGradient dy: [Float]) {
+        for (i, id) in ids.enumerated() {
+            let row = Int(id)
+            table.touch(row: row)
+            for j in 0..<dimension { table.gradient[row * dimension + j] += dy[i * dimension + j] }
+        }
+    }
+}
+
+/// GlobalMaxPooling1D over the valid steps of each sequence: [batch, steps, width] → [batch, width].
+enum SequenceMaxPool {
+    /// Returns the pooled rows and, per output value, the step that won (for the backward pass).
+    static func forward(_ x: [Float], lengths: [Int], steps: Int, width: Int) -> (y: [Float], winners: [Int32]) {
+        let batch = lengths.count
+        var y = [Float](repeating: -.infinity, count: batch * width)
+        var winners = [Int32](repeating: 0, count: batch * width)
+        for b in 0..<batch {
+            for t in 0..<max(1, min(lengths[b], steps)) {
+                let base = (b * steps + t) * width
+                for j in 0..<width where x[base + j] > y[b * width + j] {
+                    y[b * width + j] = x[base + j]
+                    winners[b * width + j] = Int32(t)
+                }
+            }
+        }
+        return (y, winners)
+    }
+
+    /// Routes each pooled gradient to the step that won; all other steps get zero.
+    static func backward(_ dy: [Float], winners: [Int32], batch: Int, steps: Int, width: Int) -> [Float] {
+        var dx = [Float](repeating: 0, count: batch * steps * width)
+        for b in 0..<batch {
+            for j in 0..<width {
+                dx[(b * steps + Int(winners[b * width + j])) * width + j] += dy[b * width + j]
+            }
+        }
+        return dx
+    }
+}
