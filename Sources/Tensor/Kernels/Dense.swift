@@ -1,0 +1,34 @@
+// MARK: Fully connected layer
+
+/// y = x·Wᵀ + b for x [N, in], with PyTorch's [out, in] weight layout kept as is.
+public struct Dense: Sendable {
+    public let inFeatures: Int, outFeatures: Int
+    /// [out, in], as in `torch.nn.Linear`.
+    public let weight: [Float]
+    public let bias: [Float]
+    public let activation: Activation
+
+    public init(weight: Tensor, bias: [Float]?, activation: Activation = .identity) {
+        precondition(weight.rank == 2, "Dense: weight must be [out, in], got \(weight.shape)")
+        outFeatures = weight.shape[0]; inFeatures = weight.shape[1]
+        self.weight = weight.data
+        self.bias = bias ?? [Float](repeating: 0, count: weight.shape[0])
+        self.activation = activation
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 2 && x.shape[1] == inFeatures, "Dense: expected [N,\(inFeatures)], got \(x.shape)")
+        let n = x.shape[0]
+        var y = Tensor(zeros: [n, outFeatures])
+        x.data.withUnsafeBufferPointer { input in
+            weight.withUnsafeBufferPointer { w in
+                y.data.withUnsafeMutableBufferPointer { out in
+                    BLAS.sgemm(transB: true, m: n, n: outFeatures, k: inFeatures, a: input.baseAddress!, lda: inFeatures,
+                               b: w.baseAddress!, ldb: inFeatures, c: out.baseAddress!, ldc: outFeatures)
+                    bias.withUnsafeBufferPointer { activation.addBias($0.baseAddress!, to: out.baseAddress!, rows: n, columns: outFeatures) }
+                }
+            }
+        }
+        return y
+    }
+}

@@ -1,0 +1,27 @@
+import Tensor
+
+// MARK: Spreading a batch over the cores
+
+/// Runs a per-image network over a batch. With at least as many images as threads, each
+/// thread takes whole images in turn (OpenBLAS single-threaded), so one image's activations
+/// stay in that core's cache; with fewer images, each image uses every thread inside its layers.
+enum BatchScheduler {
+    /// `body(input, output, workspace, threads)` transforms one image; `workspaceCount` floats of
+    /// scratch are given per worker and reused across its images.
+    static func run(batch: Int, inputCount: Int, outputCount: Int, workspaceCount: Int,
+                    input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, threads: Int = Parallel.threads,
+                    _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) {
+        let workers = Swift.min(Swift.max(1, threads), Swift.max(1, batch))
+        let innerThreads = workers > 1 ? 1 : Swift.max(1, threads)
+        let savedBLASThreads = BLAS.threads
+        BLAS.threads = innerThreads
+        defer { BLAS.threads = savedBLASThreads }
+        Parallel.forEach(workers, threads: workers) { worker in
+            let workspace = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, workspaceCount))
+            defer { workspace.deallocate() }
+            for image in stride(from: worker, to: batch, by: workers) {
+                body(input + image * inputCount, output + image * outputCount, workspace, innerThreads)
+            }
+        }
+    }
+}

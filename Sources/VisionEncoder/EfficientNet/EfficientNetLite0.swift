@@ -1,0 +1,136 @@
+import Foundation
+import Imaging
+import Tensor
+import Weights
+
+/// EfficientNet-Lite0 exactly as trained by TensorFlow and released as a PyTorch state dict:
+/// a 3×3 stride-2 stem of 32 channels, 16 MBConv blocks without squeeze-excitation, ReLU6,
+/// a 1×1 head to 1280 channels and a 1000-class classifier on the averaged last map.
+/// TF "SAME" padding, batch norm ε = 1e-3 (folded into the convolutions at load time).
+///
+/// ```swift
+/// let model = try EfficientNetLite0.pretrained()
+/// let out = model.forward(ImageBatch.make(images, model.preprocessing))  // out.maxPooled: [N, 1280]
+/// ```
+public final class EfficientNetLite0: Backbone {
+    public let identifier = "efficientnet-lite0"
+    public var featureDimension: Int { head.outChannels }
+    public let preprocessing = Preprocessing.efficientNetLite
+
+    static let batchNormEpsilon: Float = 1e-3
+    /// (repeats, kernel, stride, expansion, in, out) per stage, from the TF reference.
+    static let stages: [(repeats: Int, kernel: Int, stride: Int, expansion: Int, input: Int, output: Int)] = [
+        (1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),
+        (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192), (1, 3, 1, 6, 192, 320),
+    ]
+
+    let stem: Conv2D
+    let blocks: [MBConvBlock]
+    let head: Conv2D
+    let classifier: Dense
+
+    // MARK: Loading
+
+    /// The ImageNet weights from the assets folder (`make setup` installs them).
+    public static func pretrained() throws -> EfficientNetLite0 {
+        try EfficientNetLite0(checkpoint: try Assets.require(Assets.efficientNetLite0File))
+    }
+
+    /// Loads a PyTorch checkpoint (.pth) or a safetensors file with the original parameter names.
+    public convenience init(checkpoint url: URL) throws {
+        let tensors = url.pathExtension == "safetensors" ? try SafeTensors.read(url).tensors : try PyTorchCheckpoint.read(url)
+        try self.init(stateDict: tensors, source: url.path)
+    }
+
+    /// Builds the network from a state dict with the EfficientNet-PyTorch names (`_conv_stem.weight`, `_blocks.0.…`).
+    public init(stateDict tensors: [String: Tensor], source: String = "<state dict>") throws {
+        var weights = StateDict(tensors, source: source)
+        let eps = Self.batchNormEpsilon
+        stem = try weights.convolution("_conv_stem", bn: "_bn0", in: 3, out: 32, kernel: 3, stride: 2,
+                                       padding: .same, activation: .relu6, epsilon: eps)
+        var blocks: [MBConvBlock] = []
+        for stage in Self.stages {
+            for repeatIndex in 0..<stage.repeats {
+                let prefix = "_blocks.\(blocks.count)."
+                let input = repeatIndex == 0 ? stage.input : stage.output
+                let hidden = input * stage.expansion
+                let expand = stage.expansion == 1 ? nil : try weights.convolution(
+                    prefix + "_expand_conv", bn: prefix + "_bn0", in: input, out: hidden, kernel: 1, stride: 1,
+                    padding: .same, activation: .relu6, epsilon: eps)
+                var depthwise = DepthwiseConv2D(
+                    torchWeight: try weights.tensor(prefix + "_depthwise_conv.weight", shape: [hidden, 1, stage.kernel, stage.kernel]),
+                    bias: nil, stride: repeatIndex == 0 ? stage.stride : 1, padding: .same, activation: .relu6)
+                let norm = try weights.batchNorm(prefix + "_bn1", channels: hidden, epsilon: eps)
+                depthwise.scaleOutputs(by: norm.scale, shift: norm.shift)
+                let project = try weights.convolution(prefix + "_project_conv", bn: prefix + "_bn2", in: hidden, out: stage.output,
+                                                      kernel: 1, stride: 1, padding: .same, activation: .identity, epsilon: eps)
+                blocks.append(MBConvBlock(expand: expand, depthwise: depthwise, project: project))
+            }
+        }
+        self.blocks = blocks
+        head = try weights.convolution("_conv_head", bn: "_bn1", in: 320, out: 1280, kernel: 1, stride: 1,
+                                       padding: .same, activation: .relu6, epsilon: eps)
+        classifier = Dense(weight: try weights.tensor("_fc.weight", shape: [1000, 1280]),
+                           bias: try weights.tensor("_fc.bias", shape: [1000]).data)
+        if let stray = weights.unusedNames.first {
+            throw ModelError(file: source, reason: "unexpected weight '\(stray)' (\(weights.unusedNames.count) unused); not EfficientNet-Lite0?")
+        }
+    }
+
+    // MARK: Inference
+
+    public func forward(_ batch: Tensor) -> BackboneOutput {
+        let map = featureMap(batch)
+        return BackboneOutput(pooling: map, logits: classifier(GlobalPooling.average(map)))
+    }
+
+    /// The last [N, H/32, W/32, 1280] map (ReLU6 applied) for a normalised [N, H, W, 3] batch.
+    public func featureMap(_ batch: Tensor, threads: Int = Parallel.threads) -> Tensor {
+        precondition(batch.rank == 4 && batch.shape[3] == 3, "EfficientNetLite0: expected [N,H,W,3], got \(batch.shape)")
+        let (n, height, width) = (batch.shape[0], batch.shape[1], batch.shape[2])
+        let plan = ActivationPlan(self, height: height, width: width)
+        var map = Tensor(zeros: [n, plan.outHeight, plan.outWidth, head.outChannels])
+        batch.data.withUnsafeBufferPointer { input in
+            map.data.withUnsafeMutableBufferPointer { output in
+                BatchScheduler.run(batch: n, inputCount: height * width * 3, outputCount: plan.outHeight * plan.outWidth * head.outChannels,
+                                   workspaceCount: plan.workspaceCount, input: input.baseAddress!, output: output.baseAddress!,
+                                   threads: threads) { image, result, workspace, inner in
+                    runImage(image, height: height, width: width, plan: plan, workspace: workspace, into: result, threads: inner)
+                }
+            }
+        }
+        return map
+    }
+
+    private func runImage(_ image: UnsafePointer<Float>, height: Int, width: Int, plan: ActivationPlan,
+                          workspace: UnsafeMutablePointer<Float>, into result: UnsafeMutablePointer<Float>, threads: Int) {
+        var current = workspace, next = workspace + plan.activationCount
+        let expanded = next + plan.activationCount, filtered = expanded + plan.blockCount
+        stem.apply(image, batch: 1, height: height, width: width, into: current, scratch: expanded, threads: threads)
+        var (h, w) = stem.outputSize(height: height, width: width)
+        for block in blocks {
+            block.apply(current, batch: 1, height: h, width: w, into: next, expanded: expanded, filtered: filtered, threads: threads)
+            (h, w) = block.outputSize(height: h, width: w)
+            swap(&current, &next)
+        }
+        head.apply(current, batch: 1, height: h, width: w, into: result, scratch: nil, threads: threads)
+    }
+
+    /// Buffer sizes for one image: two ping-pong activations plus each block's expanded and filtered maps.
+    struct ActivationPlan {
+        var activationCount = 0, blockCount = 0, outHeight = 0, outWidth = 0
+        var workspaceCount: Int { 2 * activationCount + 2 * blockCount }
+
+        init(_ model: EfficientNetLite0, height: Int, width: Int) {
+            var (h, w) = model.stem.outputSize(height: height, width: width)
+            activationCount = h * w * model.stem.outChannels
+            blockCount = model.stem.scratchCount(batch: 1, height: height, width: width)  // stem im2col reuses `expanded`
+            for block in model.blocks {
+                blockCount = Swift.max(blockCount, block.workspaceCount(height: h, width: w))
+                (h, w) = block.outputSize(height: h, width: w)
+                activationCount = Swift.max(activationCount, h * w * block.project.outChannels)
+            }
+            (outHeight, outWidth) = (h, w)
+        }
+    }
+}

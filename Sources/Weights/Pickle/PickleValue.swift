@@ -1,0 +1,98 @@
+// MARK: Values of the pickle subset that PyTorch state dicts use
+
+/// A value produced by `PickleMachine`. Lists and dicts are reference types because pickle
+/// fills them in place after they were memoised (APPEND/SETITEM act on the shared object).
+indirect enum PickleValue: CustomStringConvertible {
+    case none
+    case bool(Bool)
+    case int(Int)
+    case float(Double)
+    case string(String)
+    case bytes([UInt8])
+    case tuple([PickleValue])
+    case list(PickleList)
+    case dict(PickleDict)
+    /// A class or function named by GLOBAL/STACK_GLOBAL, not yet called.
+    case global(module: String, name: String)
+    /// The result of calling a global the machine knows how to build (see `PickleMachine.reduce`).
+    case object(PickleObject)
+
+    public var description: String {
+        switch self {
+        case .none: return "None"
+        case .bool(let b): return b ? "True" : "False"
+        case .int(let i): return "\(i)"
+        case .float(let d): return "\(d)"
+        case .string(let s): return "'\(s)'"
+        case .bytes(let b): return "bytes(\(b.count))"
+        case .tuple(let t): return "(" + t.map(\.description).joined(separator: ", ") + ")"
+        case .list(let l): return "list(\(l.items.count))"
+        case .dict(let d): return "dict(\(d.entries.count))"
+        case .global(let m, let n): return "\(m).\(n)"
+        case .object(let o): return "\(o)"
+        }
+    }
+
+    var asInt: Int? { if case .int(let i) = self { return i }; if case .bool(let b) = self { return b ? 1 : 0 }; return nil }
+    var asString: String? { if case .string(let s) = self { return s }; return nil }
+    var asTuple: [PickleValue]? {
+        switch self {
+        case .tuple(let t): return t
+        case .list(let l): return l.items
+        default: return nil
+        }
+    }
+}
+
+/// A mutable pickled list.
+final class PickleList {
+    var items: [PickleValue]
+    init(_ items: [PickleValue] = []) { self.items = items }
+}
+
+/// A mutable pickled dict that remembers insertion order (state dicts are OrderedDicts).
+final class PickleDict {
+    var entries: [(key: PickleValue, value: PickleValue)] = []
+    init() {}
+}
+
+/// Objects the machine constructs from whitelisted globals.
+enum PickleObject: CustomStringConvertible {
+    /// `torch.FloatStorage` etc. loaded by persistent id: (storage key, element type, element count).
+    case storage(key: String, type: StorageType, count: Int)
+    /// `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, …)`.
+    case tensor(TensorReference)
+
+    public var description: String {
+        switch self {
+        case .storage(let key, let type, let count): return "storage(\(key), \(type), \(count))"
+        case .tensor(let t): return "tensor(\(t.shape))"
+        }
+    }
+}
+
+/// Element types of PyTorch storages that we convert to Float.
+enum StorageType: String {
+    case float32 = "FloatStorage", float16 = "HalfStorage", float64 = "DoubleStorage"
+    case bfloat16 = "BFloat16Storage", int64 = "LongStorage", int32 = "IntStorage"
+    case int16 = "ShortStorage", int8 = "CharStorage", uint8 = "ByteStorage", bool = "BoolStorage"
+
+    var byteWidth: Int {
+        switch self {
+        case .float64, .int64: return 8
+        case .float32, .int32: return 4
+        case .float16, .bfloat16, .int16: return 2
+        case .int8, .uint8, .bool: return 1
+        }
+    }
+}
+
+/// A view into a storage: the tensor's elements are `storage[offset + Σ index[i]·stride[i]]`.
+struct TensorReference {
+    var storageKey: String
+    var storageType: StorageType
+    var storageCount: Int
+    var offset: Int
+    var shape: [Int]
+    var strides: [Int]
+}

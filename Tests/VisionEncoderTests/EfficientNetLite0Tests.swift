@@ -1,0 +1,84 @@
+import Foundation
+import Imaging
+import Tensor
+import VisionEncoder
+import XCTest
+
+/// EfficientNet-Lite0 on the real ImageNet weights against the numpy reference, and on real photos.
+final class EfficientNetLite0Tests: XCTestCase {
+    static let model: EfficientNetLite0? = try? EfficientNetLite0.pretrained()
+
+    private func pretrained() throws -> EfficientNetLite0 {
+        try XCTUnwrap(Self.model, "EfficientNet-Lite0 weights not found; run `make setup`")
+    }
+
+    /// The same deterministic images as `synthetic_input` in scripts/reference/efficientnet_numpy.py.
+    static func syntheticInput(count: Int, size: Int) -> Tensor {
+        var data: [Float] = []
+        data.reserveCapacity(count * size * size * 3)
+        for n in 0..<count { for y in 0..<size { for x in 0..<size { for c in 0..<3 {
+            data.append(Float(sin(0.031 * Double((y + 1) * (c + 1)) + 0.017 * Double(x * (n + 2)) + 0.5 * Double(n))))
+        } } } }
+        return Tensor(shape: [count, size, size, 3], data: data)
+    }
+
+    func testLogitsAndPooledFeaturesMatchNumpyReference() throws {
+        let model = try pretrained()
+        let fixture = try Fixtures.json("efficientnet_lite0_parity.json")
+        let expectedLogits = try XCTUnwrap(fixture["logits"] as? [[Any]]).map(\.floats)
+        let output = model.forward(Self.syntheticInput(count: 2, size: 224))
+        let logits = try XCTUnwrap(output.logits)
+        XCTAssertEqual(logits.shape, [2, 1000])
+        XCTAssertEqual(output.maxPooled.shape, [2, 1280])
+        var worst: Float = 0
+        for n in 0..<2 { for k in 0..<1000 { worst = max(worst, abs(logits.data[n * 1000 + k] - expectedLogits[n][k])) } }
+        XCTAssertLessThan(worst, 1e-3, "largest logit difference from the numpy reference")
+
+        let indices = try XCTUnwrap(fixture["featureIndices"] as? [Int])
+        for (key, pooled) in [("maxPooled", output.maxPooled), ("avgPooled", output.avgPooled), ("gemPooled", output.gemPooled)] {
+            let expected = try XCTUnwrap(fixture[key] as? [[Any]]).map(\.floats)
+            for n in 0..<2 { for (j, c) in indices.enumerated() {
+                XCTAssertEqual(pooled.data[n * 1280 + c], expected[n][j], accuracy: 1e-4, "\(key)[\(n), \(c)]")
+            } }
+        }
+    }
+
+    func testBatchOfOneEqualsRowOfBatch() throws {
+        let model = try pretrained()
+        let pair = Self.syntheticInput(count: 2, size: 96)
+        let second = Tensor(shape: [1, 96, 96, 3], data: Array(pair.data[(96 * 96 * 3)...]))
+        let together = model.forward(pair).maxPooled, alone = model.forward(second).maxPooled
+        XCTAssertEqual(together.shape, [2, 1280])
+        for c in 0..<1280 { XCTAssertEqual(together.data[1280 + c], alone.data[c], accuracy: 1e-4) }
+    }
+
+    func testRealPhotosGetTheirClassInTopFive() throws {
+        let model = try pretrained()
+        let expectations: [(file: String, acceptable: Set<String>)] = [
+            ("chelsea.jpg", ["tabby cat", "a cat having a striped coat", "Egyptian Mau"]),
+            ("coffee.jpg", ["espresso", "coffee mug", "cup"]),
+            ("rocket.jpg", ["missile", "projectile", "space shuttle"]),
+        ]
+        let images = try expectations.map { try ImageDecoder.decode(contentsOf: Fixtures.url($0.file)) }
+        let logits = try XCTUnwrap(model.forward(ImageBatch.make(images, model.preprocessing)).logits)
+        for (row, expectation) in expectations.enumerated() {
+            let top = ImageNetLabels.top(5, logits: logits.data[(row * 1000)..<((row + 1) * 1000)])
+            XCTAssertFalse(expectation.acceptable.isDisjoint(with: top.map(\.name)),
+                           "\(expectation.file): top 5 were \(top.map(\.name))")
+        }
+    }
+
+    func testImageNetLabelsAreTheThousandClasses() {
+        XCTAssertEqual(ImageNetLabels.names.count, 1000)
+        XCTAssertEqual(ImageNetLabels.names[954], "banana")
+        let top = ImageNetLabels.top(2, logits: ArraySlice([0, 2, 1] + [Float](repeating: -50, count: 997)))
+        XCTAssertEqual(top.map(\.index), [1, 2])
+        XCTAssertEqual(top[0].probability, expf(2) / (expf(0) + expf(1) + expf(2)), accuracy: 1e-5)
+    }
+
+    func testWrongStateDictIsRejectedWithItsName() {
+        XCTAssertThrowsError(try EfficientNetLite0(stateDict: ["_conv_stem.weight": Tensor(zeros: [32, 3, 3, 3])], source: "x.pth")) {
+            XCTAssertTrue("\($0)".contains("x.pth") && "\($0)".contains("_bn0.weight"), "\($0)")
+        }
+    }
+}
