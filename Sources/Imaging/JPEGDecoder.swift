@@ -16,7 +16,9 @@ enum JPEGDecoder {
             let bytes = raw.bindMemory(to: UInt8.self)
             let size = UInt(bytes.count)
             var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
-            if tjDecompressHeader3(handle, bytes.baseAddress, size, &width, &height, &subsampling, &colorspace) != 0 {
+            // A header cut short can "succeed" with 0×0 after libjpeg's fake end-of-image marker.
+            if tjDecompressHeader3(handle, bytes.baseAddress, size, &width, &height, &subsampling, &colorspace) != 0
+                || width <= 0 || height <= 0 {
                 throw failure(handle, data: data, name: name, stage: "header")
             }
             try ImageDecoder.checkDimensions(width: Int(width), height: Int(height), name: name)

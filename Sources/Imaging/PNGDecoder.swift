@@ -1,4 +1,5 @@
 import CPNG
+import CZlib
 import Foundation
 
 // MARK: - PNG (libpng simplified API)
@@ -17,6 +18,7 @@ enum PNGDecoder {
         let height = header[20..<24].reduce(0) { $0 << 8 | Int($1) }
         try ImageDecoder.checkDimensions(width: width, height: height, name: name)
 
+        let data = assumingSRGBIfUntagged16Bit(data)
         var image = png_image()
         image.version = png_uint_32(PNG_IMAGE_VERSION)
         defer { png_image_free(&image) }
@@ -36,6 +38,28 @@ enum PNGDecoder {
         }
         guard finished != 0 else { throw failure(&image, data: data, name: name) }
         return RGBImage(width: Int(image.width), height: Int(image.height), pixels: pixels)
+    }
+
+    /// libpng's simplified API takes 16-bit samples without a colour-space chunk to be linear light,
+    /// which brightens ordinary (sRGB-encoded) 16-bit files. Declaring them sRGB, as every viewer
+    /// assumes, gives the expected 8-bit values. Files carrying gAMA, sRGB or iCCP are left alone.
+    static func assumingSRGBIfUntagged16Bit(_ data: Data) -> Data {
+        let bytes = [UInt8](data.prefix(64 * 1024))
+        guard bytes.count > 33, bytes[24] == 16 else { return data }
+        var offset = 8
+        while offset + 8 <= bytes.count {
+            let length = bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
+            let type = String(decoding: bytes[(offset + 4)..<(offset + 8)], as: UTF8.self)
+            if ["gAMA", "sRGB", "iCCP"].contains(type) { return data }
+            if type == "IDAT" || type == "IEND" { break }
+            offset += 12 + length
+        }
+        let payload: [UInt8] = Array("sRGB".utf8) + [0]  // rendering intent: perceptual
+        let crc = payload.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32($0.count))) }
+        let chunk: [UInt8] = [0, 0, 0, 1] + payload + [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: crc >> $0) }
+        var patched = data
+        patched.insert(contentsOf: chunk, at: patched.startIndex + 33)  // right after IHDR
+        return patched
     }
 
     private static func failure(_ image: inout png_image, data: Data, name: String) -> ImageError {
