@@ -1,0 +1,94 @@
+import Foundation
+import Search
+
+// MARK: - Items
+
+/// One catalog item as the index records it.
+public struct IndexItem: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Codable {
+        /// Encoded: the item has a vector row.
+        case ok
+        /// The image could not be read or decoded; `error` says why.
+        case failed
+    }
+
+    public var id: String
+    public var source: String
+    public var title: String
+    public var description: String
+    public var category: String
+    public var group: String
+    /// Absolute path of the image file.
+    public var image: String
+    /// SHA-256 of the image file's bytes when the item was indexed.
+    public var contentHash: String
+    public var status: Status
+    public var error: String?
+
+    public init(id: String, source: String = "", title: String = "", description: String = "", category: String = "",
+                group: String = "", image: String, contentHash: String, status: Status = .ok, error: String? = nil) {
+        self.id = id; self.source = source; self.title = title; self.description = description
+        self.category = category; self.group = group; self.image = image; self.contentHash = contentHash
+        self.status = status; self.error = error
+    }
+}
+
+/// An item with the row its vectors occupy in every vector set (nil for failed items).
+public struct StoredItem: Sendable, Equatable {
+    public var item: IndexItem
+    public var vectorRow: Int?
+}
+
+/// An item to write, with one row per vector set when it encoded (`vectors` nil when it failed).
+public struct ItemUpdate: Sendable {
+    public var item: IndexItem
+    public var vectors: [String: [Float]]?
+
+    public init(item: IndexItem, vectors: [String: [Float]]?) {
+        self.item = item
+        self.vectors = vectors
+    }
+}
+
+/// A named family of vectors of one dimension, e.g. "joint" (the model's embedding) or "gem".
+public struct VectorSetSpec: Sendable, Equatable, Hashable {
+    public var name: String
+    public var dimension: Int
+
+    public init(name: String, dimension: Int) {
+        self.name = name
+        self.dimension = dimension
+    }
+}
+
+// MARK: - Protocol
+
+/// What search, the CLI and the server need from an index, whatever keeps it: the embedded
+/// SQLite + vector-file store today, a PostgreSQL + pgvector backend for collections that
+/// outgrow one machine later. Vectors are addressed by row; every vector set shares the rows.
+public protocol IndexStoreProtocol: AnyObject {
+    /// `JointModel.identifier` of the model whose embeddings the index holds.
+    var modelIdentifier: String { get }
+    /// The vector sets, in creation order.
+    var vectorSets: [VectorSetSpec] { get }
+
+    /// Inserts or replaces items atomically: all of the batch is stored, or none of it.
+    func upsert(_ updates: [ItemUpdate]) throws
+    /// Removes items (unknown ids are ignored); returns how many were removed.
+    @discardableResult func remove(ids: [String]) throws -> Int
+
+    /// The item with `id`, or nil.
+    func item(id: String) throws -> StoredItem?
+    /// Every item, ordered by id.
+    func forEachItem(_ body: (StoredItem) throws -> Void) throws
+    /// Number of items (ok and failed).
+    func itemCount() throws -> Int
+    /// id → content hash of every item: what incremental indexing compares against.
+    func contentHashes() throws -> [String: String]
+
+    /// The committed rows of one vector set (memory-mapped where the backend allows).
+    func vectors(_ set: String) throws -> VectorMatrix
+    /// For each row of the vector sets, the id of the item that owns it (nil: a row left
+    /// behind by an update or removal, to be skipped by search until compaction).
+    func rowOwners() throws -> [String?]
+}
