@@ -43,7 +43,7 @@ struct PickleMachine {
     }
 
     private mutating func line() throws -> String {
-        guard let end = bytes[position...].firstIndex(of: 0x0A) else { throw fail("unterminated text line") }
+        guard let end = bytes[position...].firstIndex(of: 0x0A) else { throw fail("unterminated text line; file truncated?") }
         defer { position = end + 1 }
         return String(decoding: bytes[position..<end], as: UTF8.self)
     }
