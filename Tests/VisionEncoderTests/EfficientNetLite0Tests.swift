@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import Tensor
 import VisionEncoder
+import Weights
 import XCTest
 
 /// EfficientNet-Lite0 on the real ImageNet weights against the numpy reference, and on real photos.
@@ -80,5 +81,30 @@ final class EfficientNetLite0Tests: XCTestCase {
         XCTAssertThrowsError(try EfficientNetLite0(stateDict: ["_conv_stem.weight": Tensor(zeros: [32, 3, 3, 3])], source: "x.pth")) {
             XCTAssertTrue("\($0)".contains("x.pth") && "\($0)".contains("_bn0.weight"), "\($0)")
         }
+    }
+}
+
+/// `imgsearch convert`: .pth → model directory → .pth keeps every weight and the network.
+final class VisionModelFileTests: XCTestCase {
+    func testLite0ConvertsToDirectoryAndBackLosslessly() throws {
+        guard let pth = try? Assets.require(Assets.efficientNetLite0File) else { throw XCTSkip("run `make setup`") }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("convert-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let directory = root.appendingPathComponent("lite0"), back = root.appendingPathComponent("back.pth")
+        try VisionModelFile.convert(from: pth, to: directory)
+        try VisionModelFile.convert(from: directory, to: back)
+        let original = try PyTorchCheckpoint.read(pth), roundTrip = try PyTorchCheckpoint.read(back)
+        XCTAssertEqual(Set(roundTrip.keys), Set(original.keys.filter { !$0.hasSuffix("num_batches_tracked") }))
+        for (name, tensor) in roundTrip { XCTAssertEqual(tensor, original[name], name) }
+        let model = try VisionModelFile.load(directory)
+        XCTAssertEqual(model.identifier, "efficientnet-lite0")
+        XCTAssertEqual(model.featureDimension, 1280)
+    }
+
+    func testUnknownStateDictIsRejected() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("other-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try SafeTensors.write(["encoder.weight": Tensor(zeros: [2, 2])], to: url)
+        XCTAssertThrowsError(try VisionModelFile.load(url)) { XCTAssertTrue("\($0)".contains("neither"), "\($0)") }
     }
 }

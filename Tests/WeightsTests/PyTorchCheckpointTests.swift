@@ -122,3 +122,16 @@ final class PyTorchCheckpointTests: XCTestCase {
         }
     }
 }
+
+/// Writing the legacy format and reading it back.
+final class PyTorchCheckpointWriterTests: XCTestCase {
+    func testWrittenCheckpointReadsBackIdentically() throws {
+        let original = try PyTorchCheckpoint.load(PyTorchCheckpointTests.fixtures.appendingPathComponent("tiny_zip.pth"))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("written-\(UUID()).pth")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try PyTorchCheckpoint.write(names: original.names, tensors: original.tensors, to: url)
+        let reread = try PyTorchCheckpoint.load(url)
+        XCTAssertEqual(reread.names, original.names)
+        XCTAssertEqual(reread.tensors, original.tensors)
+    }
+}

@@ -16,6 +16,8 @@ public struct PyTorchCheckpoint {
     public var names: [String]
     public var tensors: [String: Tensor]
 
+    public init(names: [String], tensors: [String: Tensor]) { self.names = names; self.tensors = tensors }
+
     /// The tensors of the checkpoint at `url`, by name.
     public static func read(_ url: URL) throws -> [String: Tensor] { try load(url).tensors }
 
