@@ -1,6 +1,121 @@
 import ArgumentParser
+import Foundation
 
+/// `imgsearch demo`: the whole product on the demo data, each stage skipped when its result is up to date.
 struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "(being built)")
-    func run() async throws { throw ValidationError("'demo' is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Build the demo data, train, index, plot, show example searches, then serve the web page.",
+        discussion: """
+        Stages (each reuses its result when it is newer than its input, so a rerun goes straight to the page):
+          1. dataset   DIR/data/demo      emoji + clip art from Debian packages, split 90/10 by group
+          2. train     DIR/models/demo    joint text–image model on the train split
+          3. index     DIR/indexes/demo   every demo image (incremental: unchanged images are skipped)
+          4. plot      DIR/indexes/demo/plot.png and .svg   t-SNE of validation images and their texts
+          5. examples  top 9 for a few text queries and one image query
+          6. serve     http://HOST:PORT   until Ctrl-C (skip with --no-serve)
+        """
+    )
+
+    @Option(help: "Folder for data/, models/ and indexes/.")
+    var workspace: String = "."
+
+    @Option(help: "Address the web page binds to (loopback by default).")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port for the web page.")
+    var port: Int = 8080
+
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Stop after the example searches instead of serving the web page.")
+    var noServe = false
+
+    @Flag(help: "Redo every stage even when its result is up to date.")
+    var force = false
+
+    func run() async throws {
+        let root = URL(fileURLWithPath: workspace, isDirectory: true).standardizedFileURL
+        let data = root.appendingPathComponent("data/demo")
+        let model = root.appendingPathComponent("models/demo")
+        let index = root.appendingPathComponent("indexes/demo")
+        let threadArgs = threads.map { ["--threads", "\($0)"] } ?? []
+        let start = Date()
+
+        try await stage(1, "demo data set", upToDate: isNewer(data.appendingPathComponent("val.jsonl"), than: [])) {
+            var command = try DatasetCommand.Demo.parse(["--out", data.path] + threadArgs)
+            try await command.run()
+        }
+        let train = data.appendingPathComponent("train.jsonl"), val = data.appendingPathComponent("val.jsonl")
+        try await stage(2, "train the joint model",
+                        upToDate: isNewer(model.appendingPathComponent("config.json"), than: [train, val])) {
+            var command = try TrainCommand.parse(["--catalog", train.path, "--val", val.path, "--out", model.path] + threadArgs)
+            try await command.run()
+        }
+        try await stage(3, "index every demo image", upToDate: false) {
+            var command = try IndexCommand.parse(["--catalog", data.appendingPathComponent("catalog.jsonl").path,
+                                                  "--model", model.path, "--index", index.path] + threadArgs)
+            try await command.run()
+        }
+        let plot = index.appendingPathComponent("plot.png")
+        try await stage(4, "t-SNE plot of validation pairs",
+                        upToDate: isNewer(plot, than: [model.appendingPathComponent("config.json")])) {
+            var command = try PlotCommand.parse(["--model", model.path, "--catalog", val.path, "--out", plot.path,
+                                                 "--svg", index.appendingPathComponent("plot.svg").path])
+            try await command.run()
+        }
+        try await stage(5, "example searches", upToDate: false) {
+            for query in ["banana", "a red dress", "dog", "musical instrument"] {
+                print("\n── \"\(query)\"")
+                var command = try SearchCommand.parse(["--index", index.path, query, "-k", "9"])
+                try await command.run()
+            }
+            if let firstImage = try firstValidationImage(val) {
+                print("\n── image query: \(firstImage)")
+                var command = try SearchCommand.parse(["--index", index.path, "--image", firstImage, "-k", "9"])
+                try await command.run()
+            }
+        }
+        note(String(format: "demo ready in %.0f s", Date().timeIntervalSince(start)))
+        guard !noServe else { return }
+        note("stage 6: web page on http://\(host):\(port)/ (Ctrl-C to stop)")
+        var serve = try ServeCommand.parse(["--index", index.path, "--host", host, "--port", "\(port)"])
+        try await serve.run()
+    }
+
+    // MARK: Stages
+
+    private func stage(_ number: Int, _ name: String, upToDate: Bool, _ body: () async throws -> Void) async throws {
+        if upToDate && !force {
+            note("stage \(number): \(name) — up to date, skipped")
+            return
+        }
+        note("stage \(number): \(name)")
+        let t0 = Date()
+        try await body()
+        note(String(format: "stage \(number) done in %.1f s", Date().timeIntervalSince(t0)))
+    }
+
+    /// True when `output` exists and is newer than every existing input.
+    private func isNewer(_ output: URL, than inputs: [URL]) -> Bool {
+        guard let outDate = modificationDate(output) else { return false }
+        return inputs.allSatisfy { input in modificationDate(input).map { $0 <= outDate } ?? true }
+    }
+
+    private func modificationDate(_ url: URL) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
+    }
+
+    private func firstValidationImage(_ catalog: URL) throws -> String? {
+        let text = try String(contentsOf: catalog, encoding: .utf8)
+        guard let line = text.split(separator: "\n").first,
+              let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let image = object["image"] as? String else { return nil }
+        return image.hasPrefix("/") ? image : catalog.deletingLastPathComponent().appendingPathComponent(image).path
+    }
+
+    private func note(_ message: String) {
+        FileHandle.standardError.write("\u{1B}[1m[demo]\u{1B}[0m \(message)\n".data(using: .utf8)!)
+    }
 }
