@@ -13,7 +13,7 @@ through the DevTools protocol (over --remote-debugging-pipe), and checks what a 
 Saves a screenshot of step 2 (default docs/screenshot.png, kept under 300 KB).
 
 Usage: scripts/browser_test.py INDEX_DIR [--binary .build/release/imgsearch] [--query TEXT]
-                               [--screenshot docs/screenshot.png]
+                               [--screenshot docs/screenshot.png] [--url http://127.0.0.1:PORT]
 Exit code: 0 = all checks passed, 1 = a check failed, 2 = could not set up (no binary, no chromium).
 """
 import argparse
@@ -54,7 +54,7 @@ class DevTools:
             [chromium, "--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu",
              "--no-first-run", "--no-default-browser-check", "--hide-scrollbars", "--mute-audio",
              f"--user-data-dir={self.profile}", f"--window-size={width},{height}", "about:blank"],
-            preexec_fn=wire_fds, pass_fds=(to_browser_r, from_browser_w),
+            preexec_fn=wire_fds, pass_fds=(3, 4),  # kept open after wire_fds ran
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(to_browser_r)
         os.close(from_browser_w)
@@ -97,7 +97,8 @@ class DevTools:
     def evaluate(self, expression):
         result = self.command("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
         if "exceptionDetails" in result:
-            raise CheckFailed(f"page script failed: {result['exceptionDetails'].get('text')}: {expression[:80]}")
+            details = result["exceptionDetails"]
+            raise CheckFailed(f"page script failed: {details.get('exception', {}).get('description') or details.get('text')}: {expression[:80]}")
         return result["result"].get("value")
 
     def wait_for(self, expression, what):
@@ -106,7 +107,8 @@ class DevTools:
             if self.evaluate(expression):
                 return
             time.sleep(0.1)
-        raise CheckFailed(f"timed out waiting for {what}; error box: {self.evaluate('document.getElementById(\"error\").textContent')!r}")
+        shown_error = self.evaluate("document.getElementById('error').textContent")
+        raise CheckFailed(f"timed out waiting for {what}; error box: {shown_error!r}")
 
     def close(self):
         try:
@@ -140,21 +142,23 @@ def press_enter(page):
 
 def click(page, selector):
     box = page.evaluate(f"(() => {{ const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
-                        " return [r.x + r.width / 2, r.y + r.height / 2]; }})()")
+                        " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
     for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
         page.command("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1})
 
 
-def save_screenshot(page, path, limit=300_000):
+def save_screenshot(page, path, scale, limit=300_000):
     page.evaluate("document.activeElement.blur()")
     page.evaluate("window.scrollTo(0, 0)")
     time.sleep(0.4)  # let the fade-in of the images finish
-    data = base64.b64decode(page.command("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False})["data"])
-    if len(data) > limit:
-        raise CheckFailed(f"screenshot is {len(data)} bytes, over the {limit} byte budget")
+    width, height = page.evaluate("[document.documentElement.clientWidth, window.innerHeight]")
+    clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": scale}  # scaled down to fit the size budget
+    data = base64.b64decode(page.command("Page.captureScreenshot", {"format": "png", "clip": clip})["data"])
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "wb") as file:
         file.write(data)
+    if len(data) > limit:
+        raise CheckFailed(f"screenshot {path} is {len(data)} bytes, over the {limit} byte budget")
     print(f"  ok: screenshot {path} ({len(data) // 1024} KB)")
 
 
@@ -176,20 +180,20 @@ def start_server(binary, index):
 
 
 def run(args):
-    server, base = start_server(args.binary, args.index)
+    server, base = (None, args.url.rstrip("/")) if args.url else start_server(args.binary, args.index)
     page = None
     try:
         health = json.load(urllib.request.urlopen(f"{base}/healthz", timeout=10))
         if health["items"] < 9:
             raise CheckFailed(f"the index has {health['items']} items; the test needs at least 9")
-        page = DevTools(args.chromium, 1100, 980)
-        page.open_page(1100, 980)
+        page = DevTools(args.chromium, 1100, 1020)
+        page.open_page(1100, 1020)
 
         print("1. load the page")
         page.command("Page.navigate", {"url": f"{base}/"})
         page.wait_for("document.readyState === 'complete' && document.getElementById('item-count').textContent !== ''",
                       "the page and its item count")
-        print(f"  ok: {page.evaluate('document.getElementById(\"item-count\").textContent')}")
+        print("  ok: " + page.evaluate("document.getElementById('item-count').textContent"))
 
         print(f"2. type “{args.query}” and press Enter")
         page.evaluate("document.getElementById('query').focus()")
@@ -201,7 +205,7 @@ def run(args):
             raise CheckFailed(f"URL does not reflect the query: {url}")
         text_results = page.evaluate(RESULT_IDS)
         print(f"  ok: URL is shareable ({url})")
-        save_screenshot(page, args.screenshot)
+        save_screenshot(page, args.screenshot, args.screenshot_scale)
 
         print("3. upload an image")
         first = text_results[0]
@@ -240,12 +244,19 @@ def run(args):
     finally:
         if page:
             page.close()
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            raise CheckFailed("the server did not shut down within 15 s of SIGTERM")
+        if server:
+            stop_server(server)
+
+
+def stop_server(server):
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        raise CheckFailed("the server did not shut down within 15 s of SIGTERM")
+    if server.returncode != 0:
+        raise CheckFailed(f"the server exited with status {server.returncode} on SIGTERM")
 
 
 def main():
@@ -255,8 +266,10 @@ def main():
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     parser.add_argument("--query", default="red")
     parser.add_argument("--screenshot", default="docs/screenshot.png")
+    parser.add_argument("--screenshot-scale", type=float, default=0.75)
+    parser.add_argument("--url", help="test a server already running at this URL instead of starting one")
     args = parser.parse_args()
-    if not os.access(args.binary, os.X_OK) or not shutil.which(args.chromium):
+    if (not args.url and not os.access(args.binary, os.X_OK)) or not shutil.which(args.chromium):
         print(f"browser test: needs an executable {args.binary} and {args.chromium}", file=sys.stderr)
         return 2
     try:

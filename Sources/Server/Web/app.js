@@ -10,6 +10,8 @@ const form = $("search-form"), input = $("query"), fileInput = $("file-input");
 const grid = $("results"), empty = $("empty"), errorBox = $("error"), timing = $("timing");
 const summary = $("query-summary"), summaryText = $("query-text"), summaryThumb = $("query-thumb");
 
+summaryThumb.addEventListener("error", () => { summaryThumb.hidden = true; }); // e.g. an unknown id in ?like=
+
 let inFlight = null;      // AbortController of the request being shown
 let uploadPreview = null; // object URL of the uploaded image, revoked on the next search
 
@@ -105,7 +107,8 @@ function renderResults(response) {
   grid.removeAttribute("aria-busy");
   const results = response.results;
   const count = results.length === 1 ? "1 result" : `${results.length} results`;
-  timing.textContent = `${count} · ${response.elapsedMilliseconds.toFixed(1)} ms`;
+  const ms = response.elapsedMilliseconds;
+  timing.textContent = `${count} · ${ms < 0.1 ? "< 0.1" : ms.toFixed(1)} ms`;
   if (results.length === 0) {
     grid.replaceChildren();
     showError("No images in this index yet.");
