@@ -1,0 +1,145 @@
+import Foundation
+import Tensor
+import TextEncoder
+import Weights
+
+/// Zero-shot text→image scores through the backbone's ImageNet classifier ("the label bridge").
+///
+/// The 1000 class names are embedded once with a sentence encoder (MiniLM). An image's bridge
+/// vector is softmax(logits / T) · nameEmbeddings, L2-normalised: a point in the sentence space
+/// that no training put there. A text query's bridge vector is its sentence embedding, so the
+/// bridge score is a cosine between them. At query time it is added to the trained model's score:
+///
+///     score = jointSimilarity + λ · bridgeSimilarity        (LabelBridge.fuse)
+///
+/// Defaults (T = `defaultTemperature`, λ = `defaultWeight`) were chosen on the demo validation split
+/// (`imgsearch-bench label-bridge`, see BENCHMARKS.md); λ = 0 turns the bridge off.
+///
+///     let bridge = try LabelBridge.cached(encoder: try MiniLM.pretrained(), classNames: ImageNetLabels.names,
+///                                         at: indexDirectory.appendingPathComponent("label_bridge.safetensors"))
+///     let images = bridge.imageVectors(logits: backboneOutput.logits!)     // [N, 384]
+///     let query = bridge.textVectors(["a cup of coffee"])                  // [1, 384]
+public struct LabelBridge: @unchecked Sendable {
+    /// Softmax temperature over the 1000 logits: > 1 spreads probability over runner-up classes.
+    public static let defaultTemperature: Float = 2
+    /// λ in `fuse`: the bridge's weight beside the joint model's similarity.
+    public static let defaultWeight: Float = 0.5
+
+    public let encoder: SentenceEncoder
+    public let classNames: [String]
+    /// [classes, dimension], unit rows: the encoder's embedding of each class name.
+    public let nameEmbeddings: Tensor
+    public var temperature: Float
+
+    // MARK: Building
+
+    /// Embeds the class names now (≈ 1000 short texts: a few seconds for MiniLM).
+    public init(encoder: SentenceEncoder, classNames: [String], temperature: Float = LabelBridge.defaultTemperature) {
+        self.init(encoder: encoder, classNames: classNames,
+                  nameEmbeddings: encoder.encode(classNames), temperature: temperature)
+    }
+
+    /// With name embeddings computed before (rows in `classNames` order, `encoder.dimension` wide).
+    public init(encoder: SentenceEncoder, classNames: [String], nameEmbeddings: Tensor,
+                temperature: Float = LabelBridge.defaultTemperature) {
+        precondition(nameEmbeddings.shape == [classNames.count, encoder.dimension],
+                     "LabelBridge: name embeddings \(nameEmbeddings.shape) for \(classNames.count) names of \(encoder.dimension)-d")
+        self.encoder = encoder
+        self.classNames = classNames
+        self.nameEmbeddings = nameEmbeddings
+        self.temperature = temperature
+    }
+
+    /// Loads the name embeddings from `url` when they were made by the same encoder from the same
+    /// names; otherwise computes them and writes `url` (safetensors) for next time.
+    public static func cached(encoder: SentenceEncoder, classNames: [String], at url: URL,
+                              temperature: Float = LabelBridge.defaultTemperature) throws -> LabelBridge {
+        let fingerprint = TextHash.fnv1a(encoder.identifier + "\n" + classNames.joined(separator: "\n"))
+        let expected = ["encoder": encoder.identifier, "names": String(fingerprint, radix: 16)]
+        if FileManager.default.fileExists(atPath: url.path) {
+            let file = try SafeTensors.read(url)
+            if let embeddings = file.tensors["name_embeddings"], embeddings.shape == [classNames.count, encoder.dimension],
+               file.metadata["encoder"] == expected["encoder"], file.metadata["names"] == expected["names"] {
+                return LabelBridge(encoder: encoder, classNames: classNames, nameEmbeddings: embeddings, temperature: temperature)
+            }
+        }
+        let bridge = LabelBridge(encoder: encoder, classNames: classNames, temperature: temperature)
+        try SafeTensors.write(["name_embeddings": bridge.nameEmbeddings], metadata: expected, to: url)
+        return bridge
+    }
+
+    // MARK: Vectors
+
+    /// Bridge vectors of images from their classifier logits [N, classes] → [N, dimension], unit rows.
+    public func imageVectors(logits: Tensor) -> Tensor {
+        let classes = classNames.count, dimension = encoder.dimension
+        precondition(logits.rank == 2 && logits.shape[1] == classes, "LabelBridge: logits must be [N, \(classes)], got \(logits.shape)")
+        let rows = logits.shape[0]
+        var probabilities = logits
+        probabilities.data.withUnsafeMutableBufferPointer { p in
+            for row in 0..<rows { softmax(p.baseAddress! + row * classes, count: classes, temperature: temperature) }
+        }
+        var vectors = Tensor(zeros: [rows, dimension])
+        guard rows > 0 else { return vectors }
+        probabilities.data.withUnsafeBufferPointer { p in
+            nameEmbeddings.data.withUnsafeBufferPointer { names in
+                vectors.data.withUnsafeMutableBufferPointer { out in
+                    BLAS.sgemm(m: rows, n: dimension, k: classes, a: p.baseAddress!, lda: classes,
+                               b: names.baseAddress!, ldb: dimension, c: out.baseAddress!, ldc: dimension)
+                }
+            }
+        }
+        vectors.data = L2Normalization.forward(vectors.data, rows: rows, width: dimension).y
+        return vectors
+    }
+
+    /// Bridge vectors of text queries: their sentence embeddings [N, dimension], unit rows.
+    public func textVectors(_ texts: [String]) -> Tensor {
+        encoder.encode(texts)
+    }
+
+    // MARK: Scores
+
+    /// Cosine of one query vector with each row of `images` [N, dimension].
+    public static func similarities(query: ArraySlice<Float>, images: Tensor) -> [Float] {
+        let dimension = query.count
+        precondition(images.rank == 2 && images.shape[1] == dimension, "LabelBridge: images \(images.shape) vs a \(dimension)-d query")
+        return (0..<images.shape[0]).map { row in
+            var dot: Float = 0
+            for (c, q) in query.enumerated() { dot += q * images.data[row * dimension + c] }
+            return dot
+        }
+    }
+
+    /// score = joint + λ · bridge, element-wise (higher is better).
+    public static func fuse(joint: [Float], bridge: [Float], weight: Float = LabelBridge.defaultWeight) -> [Float] {
+        precondition(joint.count == bridge.count, "LabelBridge.fuse: \(joint.count) joint vs \(bridge.count) bridge scores")
+        return zip(joint, bridge).map { $0 + weight * $1 }
+    }
+
+    /// Cosine similarity of unit vectors from their Euclidean distance (what searches return): 1 − d²/2.
+    public static func similarity(fromDistance distance: Float) -> Float {
+        1 - distance * distance / 2
+    }
+
+    // MARK: Helpers
+
+    private func softmax(_ x: UnsafeMutablePointer<Float>, count: Int, temperature: Float) {
+        var maximum = -Float.infinity
+        for i in 0..<count { maximum = max(maximum, x[i]) }
+        var sum: Float = 0
+        for i in 0..<count { x[i] = expf((x[i] - maximum) / temperature); sum += x[i] }
+        for i in 0..<count { x[i] /= sum }
+    }
+}
+
+// MARK: - Stable text keys
+
+/// 64-bit FNV-1a of a string's UTF-8 bytes: stable across runs and machines (Swift's `Hasher` is not).
+public enum TextHash {
+    public static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return hash
+    }
+}
