@@ -3,6 +3,7 @@ import Foundation
 // `imgsearch-bench NAME [args…]`: our side of one benchmark, printing JSON lines that
 // scripts/bench/*.py put beside the peer's figures. One file per benchmark in this folder.
 let benchmarks: [String: ([String]) throws -> Void] = [
+    "minilm": MiniLMBenchmark.run,
     "tsne": TSNEBenchmark.run,
 ]
 
