@@ -92,7 +92,7 @@ public final class AdamOptimizer {
         for (p, parameter) in parameters.enumerated() {
             for (prefix, isFirst) in [("adam.m.", true), ("adam.v.", false)] {
                 guard let t = tensors[prefix + parameter.name], t.shape == parameter.shape else {
-                    throw ModelError(file: "checkpoint", reason: "optimizer state \(prefix)\(parameter.name) missing or mis-shaped")
+                    throw JointModelError(file: "checkpoint", reason: "optimizer state \(prefix)\(parameter.name) missing or mis-shaped")
                 }
                 if isFirst { firstMoments[p] = t.data } else { secondMoments[p] = t.data }
             }

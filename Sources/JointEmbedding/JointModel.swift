@@ -100,41 +100,45 @@ public final class JointModel {
     /// Writes weights, config and vocabulary into `directory` (created if needed); each file atomically.
     public func save(to directory: URL) throws {
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
-        catch { throw ModelError(file: directory.path, reason: "cannot create: \(error.localizedDescription)") }
+        catch { throw JointModelError(file: directory.path, reason: "cannot create: \(error.localizedDescription)") }
         try SafeTensors.write(weightTensors(), metadata: ["format": "imgsearch-joint"],
                               to: directory.appendingPathComponent(Self.weightsFile))
         let configURL = directory.appendingPathComponent(Self.configFile)
         do { try Self.encoder.encode(config).write(to: configURL, options: .atomic) }
-        catch { throw ModelError(file: configURL.path, reason: "cannot write: \(error.localizedDescription)") }
+        catch { throw JointModelError(file: configURL.path, reason: "cannot write: \(error.localizedDescription)") }
         try vocabulary.write(to: directory.appendingPathComponent(Self.vocabularyFile))
     }
 
     public static func load(from directory: URL) throws -> JointModel {
         let configURL = directory.appendingPathComponent(configFile)
         guard let configData = try? Data(contentsOf: configURL) else {
-            throw ModelError(file: configURL.path, reason: "missing; is \(directory.path) a model directory made by `imgsearch train`?")
+            throw JointModelError(file: configURL.path, reason: "missing; is \(directory.path) a model directory made by `imgsearch train`?")
         }
         let config: JointModelConfig
         do { config = try JSONDecoder().decode(JointModelConfig.self, from: configData) }
-        catch { throw ModelError(file: configURL.path, reason: "not a valid model config: \(error)") }
+        catch { throw JointModelError(file: configURL.path, reason: "not a valid model config: \(error)") }
         try config.validate(file: configURL.path)
         let vocabulary = try WordVocabulary.read(from: directory.appendingPathComponent(vocabularyFile))
         let weightsURL = directory.appendingPathComponent(weightsFile)
-        let tensors = try SafeTensors.read(weightsURL).tensors
         guard vocabulary.count == config.vocabularySize else {
-            throw ModelError(file: vocabularyFile, reason: "\(vocabulary.count) words but config says \(config.vocabularySize)")
+            throw JointModelError(file: vocabularyFile, reason: "\(vocabulary.count) words but config says \(config.vocabularySize)")
         }
+        return try JointModel(config: config, vocabulary: vocabulary, tensors: SafeTensors.read(weightsURL).tensors,
+                              source: weightsURL.path)
+    }
+
+    /// Rebuilds a model from named weights (a model directory or a training checkpoint).
+    public convenience init(config: JointModelConfig, vocabulary: WordVocabulary, tensors: [String: Tensor], source: String) throws {
         func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
-            guard let t = tensors[name] else { throw ModelError(file: weightsURL.path, reason: "tensor \(name) missing") }
-            guard t.shape == shape else { throw ModelError(file: weightsURL.path, reason: "tensor \(name) is \(t.shape), expected \(shape)") }
+            guard let t = tensors[name] else { throw JointModelError(file: source, reason: "tensor \(name) missing") }
+            guard t.shape == shape else { throw JointModelError(file: source, reason: "tensor \(name) is \(t.shape), expected \(shape)") }
             return t.data
         }
         let width = config.imageFeatureDimension
-        let model = JointModel(config: config, vocabulary: vocabulary,
-                               featureMean: try tensor("image.feature_mean", [width]),
-                               featureScale: try tensor("image.feature_scale", [width]), seed: 0)
-        for p in model.parameters { p.value = try tensor(p.name, p.shape) }
-        return model
+        self.init(config: config, vocabulary: vocabulary,
+                  featureMean: try tensor("image.feature_mean", [width]),
+                  featureScale: try tensor("image.feature_scale", [width]), seed: 0)
+        for p in parameters { p.value = try tensor(p.name, p.shape) }
     }
 
     static var encoder: JSONEncoder {

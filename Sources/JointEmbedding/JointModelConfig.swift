@@ -27,7 +27,7 @@ public struct JointModelConfig: Codable, Equatable, Sendable {
 
     /// Rejects sizes that cannot build a model (a hand-edited or foreign config.json).
     public func validate(file: String) throws {
-        func check(_ ok: Bool, _ reason: String) throws { if !ok { throw ModelError(file: file, reason: reason) } }
+        func check(_ ok: Bool, _ reason: String) throws { if !ok { throw JointModelError(file: file, reason: reason) } }
         try check(formatVersion == 1, "unsupported formatVersion \(formatVersion)")
         try check(["gru", "minilm"].contains(textEncoder), "textEncoder must be \"gru\" or \"minilm\", not \"\(textEncoder)\"")
         try check(["max", "gem", "avg"].contains(pooling), "pooling must be max, gem or avg, not \"\(pooling)\"")

@@ -41,6 +41,10 @@ public struct TripletLoss: Sendable {
                          rng: inout SeededGenerator) -> Result {
         let batch = groups.count
         let distance = Self.distances(images, texts, rows: batch, dimension: dimension)
+        guard distance.allSatisfy({ $0.isFinite }) else {  // NaN/inf embeddings: report, do not learn from them
+            let zeros = [Float](repeating: 0, count: images.count)
+            return Result(loss: .nan, activeFraction: 0, imageGradient: zeros, textGradient: zeros)
+        }
         // dL/dD[i][j] for every image i, text j.
         var distanceGradient = [Float](repeating: 0, count: batch * batch)
         var loss: Float = 0, active = 0, anchors = 0
