@@ -3,7 +3,13 @@ import Foundation
 // `imgsearch-bench NAME [args…]`: our side of one benchmark, printing JSON lines that
 // scripts/bench/*.py put beside the peer's figures. One file per benchmark in this folder.
 let benchmarks: [String: ([String]) throws -> Void] = [
+    "encoder": EncoderBench.run,
+    "indexing": IndexingBench.run,
+    "label-bridge": LabelBridgeBenchmark.run,
     "minilm": MiniLMBenchmark.run,
+    "search": SearchBenchmark.run,
+    "synthetic-index": SyntheticIndexBenchmark.run,
+    "training": TrainingBench.run,
     "tsne": TSNEBenchmark.run,
 ]
 

@@ -134,3 +134,26 @@ public final class EfficientNetLite0: Backbone {
         }
     }
 }
+
+// MARK: Cost
+
+extension EfficientNetLite0 {
+    /// Multiply-accumulates of one forward pass at `height`×`width` (convolutions and classifier),
+    /// for reporting achieved GFLOP/s (1 MAC = 2 FLOP).
+    public func multiplyAccumulates(height: Int, width: Int) -> Int {
+        func conv(_ c: Conv2D, _ h: Int, _ w: Int) -> Int {
+            let o = c.outputSize(height: h, width: w)
+            return o.height * o.width * c.outChannels * c.kernelHeight * c.kernelWidth * c.inChannels
+        }
+        var total = conv(stem, height, width)
+        var (h, w) = stem.outputSize(height: height, width: width)
+        for block in blocks {
+            if let expand = block.expand { total += conv(expand, h, w) }
+            let o = block.outputSize(height: h, width: w)
+            total += o.height * o.width * block.depthwise.channels * block.depthwise.kernelHeight * block.depthwise.kernelWidth
+            total += conv(block.project, o.height, o.width)
+            (h, w) = o
+        }
+        return total + conv(head, h, w) + classifier.inFeatures * classifier.outFeatures
+    }
+}
