@@ -1,0 +1,185 @@
+import Catalog
+import Foundation
+import Imaging
+import IndexStore
+import Tensor
+
+/// Catalog → index, incrementally: only images that are new or whose bytes changed run
+/// through the CNN (and the feature cache spares even those it has seen before). Every batch
+/// is committed as it completes, so a killed run resumes where it stopped.
+///
+/// Vector sets written: "joint" (the model's embedding, text→image search) and the raw
+/// backbone "gem" and "max" features (image→image search and whitening refits need no CNN).
+public final class Indexer {
+    public struct Options: Sendable {
+        /// Remove items that are no longer in the catalog.
+        public var prune = false
+        public var showProgress = true
+        /// Rewrite the vector files once this fraction of rows belongs to no item.
+        public var compactionThreshold = 0.2
+
+        public init(prune: Bool = false, showProgress: Bool = true) {
+            self.prune = prune
+            self.showProgress = showProgress
+        }
+    }
+
+    public let model: ImageEmbeddingModel
+    public let extractor: FeatureExtractor
+    /// The model's fingerprint, computed once (it hashes all weights).
+    public let modelIdentifier: String
+
+    public init(model: ImageEmbeddingModel, extractor: FeatureExtractor) throws {
+        guard model.backboneIdentifier == extractor.backbone.identifier else {
+            throw IndexingError("the model was trained on \(model.backboneIdentifier) features, the extractor runs \(extractor.backbone.identifier)")
+        }
+        guard ["max", "gem", "avg"].contains(model.pooling) else {
+            throw IndexingError("the model asks for pooling '\(model.pooling)' (expected max, gem or avg)")
+        }
+        self.model = model
+        self.extractor = extractor
+        modelIdentifier = model.identifier
+    }
+
+    /// The vector sets an index built by this indexer holds.
+    public var vectorSets: [VectorSetSpec] {
+        let channels = extractor.backbone.featureDimension
+        return [VectorSetSpec(name: "joint", dimension: model.embeddingDimension),
+                VectorSetSpec(name: "gem", dimension: channels), VectorSetSpec(name: "max", dimension: channels)]
+    }
+
+    /// Opens (or creates) the index in `directory` for this model.
+    public func openStore(at directory: URL) throws -> SQLiteIndexStore {
+        try SQLiteIndexStore.openForWriting(at: directory, modelIdentifier: modelIdentifier, vectorSets: vectorSets)
+    }
+
+    // MARK: Indexing
+
+    /// Brings `store` in line with `items` and returns what changed.
+    public func index(_ items: [CatalogItem], into store: SQLiteIndexStore, options: Options = Options()) throws -> IndexingSummary {
+        let start = Date()
+        var summary = IndexingSummary()
+        var seen = Set<String>()
+        let catalog = items.filter { seen.insert($0.id).inserted }
+        let stored = try storedItems(store)
+
+        let hashes = hashImages(catalog, showProgress: options.showProgress)
+        var work: [(item: CatalogItem, hash: String, isNew: Bool)] = []
+        var metadataOnly: [ItemUpdate] = []
+        var unreadable: [ItemUpdate] = []
+        for (item, hash) in zip(catalog, hashes) {
+            switch hash {
+            case .failure(let error):
+                unreadable.append(ItemUpdate(item: indexItem(item, hash: "", error: error.description), vectors: nil))
+                summary.failures.append((item.id, error.description))
+            case .success(let hash):
+                guard let previous = stored[item.id], previous.item.contentHash == hash else {
+                    work.append((item, hash, stored[item.id] == nil))
+                    continue
+                }
+                let current = indexItem(item, hash: hash, error: previous.item.error, status: previous.item.status)
+                if current == previous.item {
+                    summary.unchanged += 1
+                } else {
+                    metadataOnly.append(ItemUpdate(item: current, vectors: try previous.vectorRow.map { try storedVectors(store, row: $0) }))
+                    summary.updated += 1
+                }
+            }
+        }
+        try store.upsert(unreadable)
+        summary.failed += unreadable.count
+        try store.upsert(metadataOnly)
+
+        let progress = ProgressBar("indexing", total: work.count, enabled: options.showProgress && !work.isEmpty)
+        try extractor.extract(work.map { URL(fileURLWithPath: $0.item.image) }, contentHashes: work.map(\.hash), progress: progress) { batch in
+            try store.upsert(updates(for: batch, work: work, summary: &summary))
+        }
+        if !work.isEmpty { progress.finish() }
+
+        if options.prune {
+            let gone = stored.keys.filter { !seen.contains($0) }
+            summary.pruned = try store.remove(ids: gone)
+        }
+        let rows = try store.vectors("joint").count
+        if rows > 0, Double(try store.orphanRowCount()) >= options.compactionThreshold * Double(rows) { try store.compact() }
+        summary.seconds = Date().timeIntervalSince(start)
+        return summary
+    }
+
+    // MARK: Steps
+
+    private func storedItems(_ store: SQLiteIndexStore) throws -> [String: StoredItem] {
+        var stored: [String: StoredItem] = [:]
+        try store.forEachItem { stored[$0.item.id] = $0 }
+        return stored
+    }
+
+    /// SHA-256 of every image, in parallel; an unreadable file is a failure for that item only.
+    private func hashImages(_ items: [CatalogItem], showProgress: Bool) -> [Result<String, ImageError>] {
+        var hashes = [Result<String, ImageError>?](repeating: nil, count: items.count)
+        let progress = ProgressBar("hashing", total: items.count, enabled: showProgress && items.count > 1000)
+        hashes.withUnsafeMutableBufferPointer { slots in
+            let slots = slots
+            Parallel.forEach(items.count, threads: extractor.threads) { i in
+                do {
+                    slots[i] = .success(try SHA256.hex(ofFileAt: URL(fileURLWithPath: items[i].image)))
+                } catch {
+                    slots[i] = .failure(ImageError(file: items[i].image, kind: .unreadable, reason: "cannot read (missing or unreadable)"))
+                }
+                progress.advance()
+            }
+        }
+        return hashes.map { $0! }
+    }
+
+    /// Embeds the batch's features with the model and pairs every result with its item.
+    private func updates(for batch: [(index: Int, result: FeatureResult)], work: [(item: CatalogItem, hash: String, isNew: Bool)],
+                         summary: inout IndexingSummary) -> [ItemUpdate] {
+        let encoded = batch.compactMap { entry -> (index: Int, features: ImageFeatures)? in
+            guard case .success(let features) = entry.result else { return nil }
+            return (entry.index, features)
+        }
+        var embeddings: Tensor?
+        if !encoded.isEmpty {
+            let pooled = encoded.flatMap { pooledFeature($0.features) }
+            embeddings = model.embedImages(features: Tensor(shape: [encoded.count, pooled.count / encoded.count], data: pooled))
+        }
+        let dimension = model.embeddingDimension
+        var encodedRow = 0
+        return batch.map { entry in
+            let (item, hash, isNew) = work[entry.index]
+            switch entry.result {
+            case .failure(let error):
+                summary.failed += 1
+                summary.failures.append((item.id, error.description))
+                return ItemUpdate(item: indexItem(item, hash: hash, error: error.description), vectors: nil)
+            case .success(let features):
+                defer { encodedRow += 1 }
+                if isNew { summary.added += 1 } else { summary.updated += 1 }
+                if features.fromCache { summary.fromCache += 1 }
+                let joint = Array(embeddings!.data[(encodedRow * dimension)..<((encodedRow + 1) * dimension)])
+                return ItemUpdate(item: indexItem(item, hash: hash),
+                                  vectors: ["joint": joint, "gem": features.features.gemPooled, "max": features.features.maxPooled])
+            }
+        }
+    }
+
+    private func pooledFeature(_ features: ImageFeatures) -> [Float] {
+        switch model.pooling {
+        case "gem": return features.features.gemPooled
+        case "avg": return features.features.avgPooled
+        default: return features.features.maxPooled
+        }
+    }
+
+    private func storedVectors(_ store: SQLiteIndexStore, row: Int) throws -> [String: [Float]] {
+        var vectors: [String: [Float]] = [:]
+        for set in store.vectorSets { vectors[set.name] = try store.vectors(set.name).rowArray(row) }
+        return vectors
+    }
+
+    private func indexItem(_ item: CatalogItem, hash: String, error: String? = nil, status: IndexItem.Status? = nil) -> IndexItem {
+        IndexItem(id: item.id, source: item.source, title: item.title, description: item.description, category: item.category,
+                  group: item.group, image: item.image, contentHash: hash, status: status ?? (error == nil ? .ok : .failed), error: error)
+    }
+}
