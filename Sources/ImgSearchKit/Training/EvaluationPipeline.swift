@@ -1,0 +1,70 @@
+import Foundation
+import JointEmbedding
+import Tensor
+import VisionEncoder
+
+/// What `imgsearch eval` measures on one catalog (GUIDE.md, Metrics).
+public struct EvaluationResult: Codable {
+    public var model: String
+    public var catalog: String
+    public var images: Int
+    public var groups: Int
+    public var textToImage: RetrievalReport
+    public var imageToText: RetrievalReport
+    /// Image→image within groups of several images, in three spaces; nil when no group has two images.
+    public var imageToImage: ImageToImage?
+
+    public struct ImageToImage: Codable {
+        public var trainedEmbedding: RetrievalReport
+        public var rawFeaturesCosine: RetrievalReport
+        public var rawFeaturesEuclidean: RetrievalReport
+    }
+
+    /// Human-readable lines, one per protocol.
+    public var lines: [String] {
+        var out = ["model \(model) on \(catalog): \(images) images, \(groups) groups",
+                   "text→image   \(textToImage.summary)",
+                   "image→text   \(imageToText.summary)"]
+        if let i2i = imageToImage {
+            out.append("image→image (within groups) trained embedding   \(i2i.trainedEmbedding.summary)")
+            out.append("image→image (within groups) raw features cosine \(i2i.rawFeaturesCosine.summary)")
+            out.append("image→image (within groups) raw features L2     \(i2i.rawFeaturesEuclidean.summary)")
+        }
+        return out
+    }
+}
+
+/// Model + catalog → retrieval metrics beside a random ranker's.
+public enum EvaluationPipeline {
+    public static func run(model modelDirectory: URL, catalog: URL, showProgress: Bool,
+                           log: (String) -> Void) throws -> EvaluationResult {
+        let model = try JointModel.load(from: modelDirectory)
+        let backbone = try EfficientNetLite0.pretrained()
+        guard backbone.identifier == model.config.backbone else {
+            throw TrainingInputError(file: modelDirectory.path,
+                                     reason: "the model expects \(model.config.backbone) features; this build has \(backbone.identifier)")
+        }
+        let data = try CatalogFeatures.load(catalog, backbone: backbone, showProgress: showProgress, log: log)
+        return evaluate(model, on: data, catalogName: catalog.lastPathComponent)
+    }
+
+    /// The metrics of `model` on already-extracted catalog features.
+    public static func evaluate(_ model: JointModel, on data: CatalogFeatures, catalogName: String) -> EvaluationResult {
+        let (imageGroups, groupTexts) = data.groupIndex()
+        let texts = model.embedTexts(groupTexts)
+        let images = model.embedImages(features: data.features(pooling: model.config.pooling))
+        var imageToImage: EvaluationResult.ImageToImage?
+        if let trained = RetrievalMetrics.imageToImageWithinGroups(images: images, imageGroups: imageGroups) {
+            let raw = data.maxPooled
+            let unit = Tensor(shape: raw.shape, data: L2Normalization.forward(raw.data, rows: raw.shape[0], width: raw.shape[1]).y)
+            imageToImage = .init(trainedEmbedding: trained,
+                                 rawFeaturesCosine: RetrievalMetrics.imageToImageWithinGroups(images: unit, imageGroups: imageGroups)!,
+                                 rawFeaturesEuclidean: RetrievalMetrics.imageToImageWithinGroups(images: raw, imageGroups: imageGroups)!)
+        }
+        return EvaluationResult(
+            model: model.identifier, catalog: catalogName, images: data.items.count, groups: groupTexts.count,
+            textToImage: RetrievalMetrics.textToImage(groupTexts: texts, images: images, imageGroups: imageGroups),
+            imageToText: RetrievalMetrics.imageToText(images: images, groupTexts: texts, imageGroups: imageGroups),
+            imageToImage: imageToImage)
+    }
+}
