@@ -32,6 +32,35 @@ final class WordPieceTokenizerTests: XCTestCase {
         XCTAssertEqual(mismatches, 0, "\(mismatches) of \(fixture.cases.count) texts differ from the reference")
     }
 
+    /// Unicode scalars inside "x…y" are dropped, made whitespace, split off or joined exactly as the reference
+    /// does (Unicode 8.0 categories, HF's CJK ranges, …): both sides of every run boundary in the reference's
+    /// table for all 1.1M scalars, plus every 5th scalar of the planes where characters are assigned (0–3, 14).
+    func testTreatsEveryUnicodeScalarAsTheReferenceDoes() throws {
+        let text = try String(contentsOf: Self.fixtures.appendingPathComponent("wordpiece_scalars.txt"), encoding: .ascii)
+        let runs = try text.split(whereSeparator: \.isWhitespace).map { run -> (start: UInt32, kind: Character) in
+            (try XCTUnwrap(UInt32(run.dropLast(), radix: 16)), try XCTUnwrap(run.last))
+        }
+        XCTAssertGreaterThan(runs.count, 500)
+        let tokenizer = try WordPieceTokenizer.miniLM()
+        let x = try XCTUnwrap(tokenizer.vocabulary["x"]), y = try XCTUnwrap(tokenizer.vocabulary["y"])
+        let continuedY = try XCTUnwrap(tokenizer.vocabulary["##y"])
+        var run = 0, mismatches: [String] = []
+        let boundaries = runs.flatMap { [Int($0.start) - 1, Int($0.start)] }
+        let strided = Array(stride(from: 0, to: 0x40000, by: 5)) + Array(stride(from: 0xE0000, to: 0xF0000, by: 5))
+        for value in Set(boundaries + strided).sorted() {
+            guard let scalar = Unicode.Scalar(UInt32(max(value, 0))) else { continue }
+            while run + 1 < runs.count, runs[run + 1].start <= scalar.value { run += 1 }
+            var probe = "x"
+            probe.unicodeScalars.append(scalar)
+            probe.unicodeScalars.append("y")
+            let ids = Array(tokenizer.encode(probe).dropFirst().dropLast())
+            let kind: Character = ids == [x, continuedY] ? "D" : ids == [x, y] ? "W"
+                : ids.count == 3 && ids[0] == x && ids[2] == y ? "S" : "J"
+            if kind != runs[run].kind { mismatches.append("U+\(String(value, radix: 16)) \(kind) vs \(runs[run].kind)") }
+        }
+        XCTAssertEqual(mismatches, [], "\(mismatches.count) scalars differ")
+    }
+
     func testKnownSentence() throws {
         let tokenizer = try WordPieceTokenizer.miniLM()
         XCTAssertEqual(tokenizer.encode("Hello, World!"), [101, 7592, 1010, 2088, 999, 102])

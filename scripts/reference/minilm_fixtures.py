@@ -4,6 +4,9 @@
 - wordpiece_parity.json: real captions (Open Clip Art titles/descriptions, CLDR emoji annotations in
   English and a dozen other scripts) plus Unicode edge cases, each with the token ids of the reference
   HF `tokenizers` package (tokenizer.json, truncation at max_seq_length 256, no padding).
+- wordpiece_scalars.txt: how the reference treats every Unicode scalar c inside "x{c}y", run-length
+  encoded as "<first scalar hex><class>": D dropped or stripped, W whitespace, S split off on its own
+  (punctuation, CJK), J joined into the word.
 - minilm_embeddings.safetensors: a few dozen sentences' embeddings from the independent numpy model
   (scripts/reference/minilm_numpy.py); the texts ride in the metadata as a JSON list.
 
@@ -96,6 +99,22 @@ def edge_cases(captions):
     return cases
 
 
+def scalar_classes(tokenizer):
+    x, y, continued_y = tokenizer.token_to_id("x"), tokenizer.token_to_id("y"), tokenizer.token_to_id("##y")
+    scalars = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    runs, previous = [], None
+    for start in range(0, len(scalars), 50000):
+        chunk = scalars[start:start + 50000]
+        for c, encoding in zip(chunk, tokenizer.encode_batch(["x%sy" % chr(c) for c in chunk], add_special_tokens=False)):
+            ids = encoding.ids
+            kind = ("D" if ids == [x, continued_y] else "W" if ids == [x, y]
+                    else "S" if len(ids) == 3 and ids[0] == x and ids[2] == y else "J")
+            if kind != previous:
+                runs.append("%x%s" % (c, kind))
+                previous = kind
+    return runs
+
+
 # MARK: writers
 
 def write_safetensors(path, tensors, metadata):
@@ -129,6 +148,11 @@ def main():
     path.write_text(json.dumps(fixture, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     print(f"{path}: {len(cases)} texts ({len(captions)} clip-art, {len(english)} CLDR en, {len(others)} CLDR other), "
           f"{sum(len(c['ids']) for c in cases)} ids, {path.stat().st_size // 1024} KB")
+
+    runs = scalar_classes(tokenizer)
+    path = OUT / "wordpiece_scalars.txt"
+    path.write_text(" ".join(runs) + "\n", encoding="ascii")
+    print(f"{path}: {len(runs)} runs of scalar classes, {path.stat().st_size // 1024} KB")
 
     rng = random.Random(11)
     sentences = ["a cup of coffee", "a cat", "a rocket", "red leather handbag", "", "Hello, World!",
