@@ -7,14 +7,15 @@ import Tensor
 /// stay in that core's cache; with fewer images, each image uses every thread inside its layers.
 enum BatchScheduler {
     /// `body(input, output, workspace, threads)` transforms one image; `workspaceCount` floats of
-    /// scratch are given per worker and reused across its images.
+    /// scratch are given per worker and reused across its images. A network that splits an image
+    /// over threads itself passes `blasThreadsPerImage: 1`.
     static func run(batch: Int, inputCount: Int, outputCount: Int, workspaceCount: Int,
                     input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, threads: Int = Parallel.threads,
-                    _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) {
+                    blasThreadsPerImage: Int? = nil, _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) {
         let workers = Swift.min(Swift.max(1, threads), Swift.max(1, batch))
         let innerThreads = workers > 1 ? 1 : Swift.max(1, threads)
         let savedBLASThreads = BLAS.threads
-        BLAS.threads = innerThreads
+        BLAS.threads = blasThreadsPerImage ?? innerThreads
         defer { BLAS.threads = savedBLASThreads }
         Parallel.forEach(workers, threads: workers) { worker in
             let workspace = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, workspaceCount))

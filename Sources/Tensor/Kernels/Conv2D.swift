@@ -45,33 +45,34 @@ public struct Conv2D: Sendable {
         return (r.outHeight, r.outWidth)
     }
 
-    /// Floats of scratch `apply` needs (the im2col buffer; 0 for pointwise convolutions).
-    public func scratchCount(batch: Int, height: Int, width: Int) -> Int {
+    /// Floats of scratch `apply` needs for a whole image (the im2col buffer; 0 for pointwise convolutions).
+    public func scratchCount(height: Int, width: Int) -> Int {
         if isPointwise { return 0 }
         let out = outputSize(height: height, width: width)
-        return batch * out.height * out.width * kernelHeight * kernelWidth * inChannels
+        return out.height * out.width * kernelHeight * kernelWidth * inChannels
     }
 
-    /// NHWC `input` → NHWC `output`; `scratch` holds `scratchCount` floats.
-    public func apply(_ input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+    /// Output rows `rows` of one NHWC image into `output`, which receives just those rows (a band, or
+    /// the whole image for `0..<outHeight`). `scratch` holds `rows.count · outW · kh·kw·in` floats.
+    public func apply(_ image: UnsafePointer<Float>, height: Int, width: Int, rows: Range<Int>,
                       into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, threads: Int) {
         let r = padding.resolve(height: height, width: width, kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride)
-        let rows = batch * r.outHeight * r.outWidth
+        let pixels = rows.count * r.outWidth
         let depth = kernelHeight * kernelWidth * inChannels
-        var left = input
+        var left = image + rows.lowerBound * width * inChannels
         if !isPointwise {
             guard let scratch else { preconditionFailure("Conv2D: a \(kernelHeight)×\(kernelWidth) convolution needs scratch") }
-            Im2Col.unfold(input, batch: batch, height: height, width: width, channels: inChannels,
+            Im2Col.unfold(image, height: height, width: width, channels: inChannels,
                           kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride,
-                          outHeight: r.outHeight, outWidth: r.outWidth, padTop: r.top, padLeft: r.left,
-                          into: scratch, threads: threads)
+                          rows: rows, outWidth: r.outWidth, padTop: r.top, padLeft: r.left, into: scratch, threads: threads)
             left = UnsafePointer(scratch)
         }
+        let destination = output
         weights.withUnsafeBufferPointer { w in
-            BLAS.sgemm(m: rows, n: outChannels, k: depth, a: left, lda: depth, b: w.baseAddress!, ldb: outChannels,
-                       c: output, ldc: outChannels)
+            BLAS.sgemm(m: pixels, n: outChannels, k: depth, a: left, lda: depth, b: w.baseAddress!, ldb: outChannels,
+                       c: destination, ldc: outChannels)
         }
-        bias.withUnsafeBufferPointer { activation.addBias($0.baseAddress!, to: output, rows: rows, columns: outChannels) }
+        bias.withUnsafeBufferPointer { activation.addBias($0.baseAddress!, to: destination, rows: pixels, columns: outChannels) }
     }
 
     /// Convenience: [N, H, W, in] → [N, H', W', out].
@@ -80,12 +81,15 @@ public struct Conv2D: Sendable {
         let (n, h, w) = (x.shape[0], x.shape[1], x.shape[2])
         let out = outputSize(height: h, width: w)
         var y = Tensor(zeros: [n, out.height, out.width, outChannels])
-        var scratch = [Float](repeating: 0, count: scratchCount(batch: n, height: h, width: w))
+        var scratch = [Float](repeating: 0, count: scratchCount(height: h, width: w))
         x.data.withUnsafeBufferPointer { input in
             y.data.withUnsafeMutableBufferPointer { output in
                 scratch.withUnsafeMutableBufferPointer { s in
-                    apply(input.baseAddress!, batch: n, height: h, width: w, into: output.baseAddress!,
-                          scratch: s.baseAddress, threads: threads)
+                    for image in 0..<n {
+                        apply(input.baseAddress! + image * h * w * inChannels, height: h, width: w, rows: 0..<out.height,
+                              into: output.baseAddress! + image * out.height * out.width * outChannels,
+                              scratch: s.baseAddress, threads: threads)
+                    }
                 }
             }
         }

@@ -32,31 +32,31 @@ public struct DepthwiseConv2D: Sendable {
         return (r.outHeight, r.outWidth)
     }
 
-    /// NHWC `input` → NHWC `output`, output rows spread over `threads`.
-    public func apply(_ input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+    /// Output rows `rows` of one NHWC image, spread over `threads`. The input may be a window of the
+    /// image: `window` holds input rows from `windowFirstRow` on (every row the outputs read must be there),
+    /// which lets a fused block keep only a band of its expanded activations. `output` receives just `rows`.
+    public func apply(window: UnsafePointer<Float>, windowFirstRow: Int = 0, height: Int, width: Int, rows: Range<Int>,
                       into output: UnsafeMutablePointer<Float>, threads: Int) {
         let r = padding.resolve(height: height, width: width, kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride)
         weights.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
-                Parallel.forEach(batch * r.outHeight, threads: threads) { imageRow in
-                    let n = imageRow / r.outHeight, oy = imageRow % r.outHeight
-                    outputRow(input + n * height * width * channels, height: height, width: width, oy: oy,
+                Parallel.forEach(rows.count, threads: threads) { band in
+                    let oy = rows.lowerBound + band
+                    outputRow(window, firstRow: windowFirstRow, height: height, width: width, oy: oy,
                               outWidth: r.outWidth, padTop: r.top, padLeft: r.left,
                               weights: w.baseAddress!, bias: b.baseAddress!,
-                              into: output + imageRow * r.outWidth * channels)
+                              into: output + band * r.outWidth * channels)
                 }
             }
         }
     }
 
     @inline(__always)
-    private func outputRow(_ image: UnsafePointer<Float>, height: Int, width: Int, oy: Int, outWidth: Int,
+    private func outputRow(_ window: UnsafePointer<Float>, firstRow: Int, height: Int, width: Int, oy: Int, outWidth: Int,
                            padTop: Int, padLeft: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                            into row: UnsafeMutablePointer<Float>) {
         let top = oy * stride - padTop
         let kyStart = Swift.max(0, -top), kyEnd = Swift.min(kernelHeight, height - top)
-        let lower = SIMD16<Float>(repeating: activation == .identity ? -.infinity : 0)
-        let upper = SIMD16<Float>(repeating: activation == .relu6 ? 6 : .infinity)
         let vectorEnd = channels & ~15
         for ox in 0..<outWidth {
             let left = ox * stride - padLeft
@@ -66,25 +66,25 @@ public struct DepthwiseConv2D: Sendable {
             while c < vectorEnd {
                 var sum = UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD16<Float>.self)
                 for ky in kyStart..<kyEnd {
-                    let inputLine = image + ((top + ky) * width + left) * channels + c
+                    let inputLine = window + ((top + ky - firstRow) * width + left) * channels + c
                     let weightLine = weights + ky * kernelWidth * channels + c
                     for kx in kxStart..<kxEnd {
                         let x = UnsafeRawPointer(inputLine + kx * channels).loadUnaligned(as: SIMD16<Float>.self)
                         let k = UnsafeRawPointer(weightLine + kx * channels).loadUnaligned(as: SIMD16<Float>.self)
-                        sum.addProduct(x, k)
+                        sum += x * k  // not addProduct: without FMA in the target it becomes libm fmaf calls
                     }
                 }
-                UnsafeMutableRawPointer(out + c).storeBytes(of: sum.clamped(lowerBound: lower, upperBound: upper), as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(out + c).storeBytes(of: activation(sum), as: SIMD16<Float>.self)
                 c += 16
             }
             while c < channels {
                 var sum = bias[c]
                 for ky in kyStart..<kyEnd {
                     for kx in kxStart..<kxEnd {
-                        sum += image[((top + ky) * width + left + kx) * channels + c] * weights[(ky * kernelWidth + kx) * channels + c]
+                        sum += window[((top + ky - firstRow) * width + left + kx) * channels + c] * weights[(ky * kernelWidth + kx) * channels + c]
                     }
                 }
-                out[c] = Swift.min(Swift.max(sum, lower[0]), upper[0])
+                out[c] = activation(sum)
                 c += 1
             }
         }
@@ -94,11 +94,14 @@ public struct DepthwiseConv2D: Sendable {
     public func callAsFunction(_ x: Tensor, threads: Int = Parallel.threads) -> Tensor {
         precondition(x.rank == 4 && x.shape[3] == channels, "DepthwiseConv2D: expected [N,H,W,\(channels)], got \(x.shape)")
         let out = outputSize(height: x.shape[1], width: x.shape[2])
-        var y = Tensor(zeros: [x.shape[0], out.height, out.width, channels])
+        let (n, h, w) = (x.shape[0], x.shape[1], x.shape[2])
+        var y = Tensor(zeros: [n, out.height, out.width, channels])
         x.data.withUnsafeBufferPointer { input in
             y.data.withUnsafeMutableBufferPointer { output in
-                apply(input.baseAddress!, batch: x.shape[0], height: x.shape[1], width: x.shape[2],
-                      into: output.baseAddress!, threads: threads)
+                for image in 0..<n {
+                    apply(window: input.baseAddress! + image * h * w * channels, height: h, width: w, rows: 0..<out.height,
+                          into: output.baseAddress! + image * out.height * out.width * channels, threads: threads)
+                }
             }
         }
         return y

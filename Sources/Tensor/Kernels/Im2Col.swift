@@ -1,18 +1,17 @@
 // MARK: im2col: unfold k×k patches so a convolution becomes one matrix product
 
 enum Im2Col {
-    /// Writes, for each output pixel of each image, its kh·kw·C input patch (zeros outside the image)
-    /// as one row of `columns` [batch·outH·outW × kh·kw·C], in (ky, kx, c) order to match HWIO weights.
-    static func unfold(_ input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
+    /// Writes, for each output pixel in output rows `rows` of one image, its kh·kw·C input patch (zeros
+    /// outside the image) as one row of `columns` [rows·outW × kh·kw·C], in (ky, kx, c) order to match HWIO weights.
+    static func unfold(_ image: UnsafePointer<Float>, height: Int, width: Int, channels: Int,
                        kernelHeight: Int, kernelWidth: Int, stride: Int,
-                       outHeight: Int, outWidth: Int, padTop: Int, padLeft: Int,
+                       rows: Range<Int>, outWidth: Int, padTop: Int, padLeft: Int,
                        into columns: UnsafeMutablePointer<Float>, threads: Int) {
         let rowLength = kernelHeight * kernelWidth * channels
-        Parallel.forEach(batch * outHeight, threads: threads) { imageRow in
-            let n = imageRow / outHeight, oy = imageRow % outHeight
-            let image = input + n * height * width * channels
+        Parallel.forEach(rows.count, threads: threads) { band in
+            let oy = rows.lowerBound + band
             for ox in 0..<outWidth {
-                var destination = columns + (imageRow * outWidth + ox) * rowLength
+                var destination = columns + (band * outWidth + ox) * rowLength
                 for ky in 0..<kernelHeight {
                     let iy = oy * stride + ky - padTop
                     for kx in 0..<kernelWidth {

@@ -89,12 +89,13 @@ public final class EfficientNetLite0: Backbone {
         precondition(batch.rank == 4 && batch.shape[3] == 3, "EfficientNetLite0: expected [N,H,W,3], got \(batch.shape)")
         let (n, height, width) = (batch.shape[0], batch.shape[1], batch.shape[2])
         let plan = ActivationPlan(self, height: height, width: width)
+        let threadsPerImage = n >= threads ? 1 : Swift.max(1, threads)
         var map = Tensor(zeros: [n, plan.outHeight, plan.outWidth, head.outChannels])
         batch.data.withUnsafeBufferPointer { input in
             map.data.withUnsafeMutableBufferPointer { output in
                 BatchScheduler.run(batch: n, inputCount: height * width * 3, outputCount: plan.outHeight * plan.outWidth * head.outChannels,
-                                   workspaceCount: plan.workspaceCount, input: input.baseAddress!, output: output.baseAddress!,
-                                   threads: threads) { image, result, workspace, inner in
+                                   workspaceCount: plan.workspaceCount(threads: threadsPerImage), input: input.baseAddress!,
+                                   output: output.baseAddress!, threads: threads, blasThreadsPerImage: 1) { image, result, workspace, inner in
                     runImage(image, height: height, width: width, plan: plan, workspace: workspace, into: result, threads: inner)
                 }
             }
@@ -102,31 +103,53 @@ public final class EfficientNetLite0: Backbone {
         return map
     }
 
+    /// One image through the network. Each layer's output rows are split over `threads`, each thread
+    /// with its own band buffers; layers follow one another (a barrier between them).
     private func runImage(_ image: UnsafePointer<Float>, height: Int, width: Int, plan: ActivationPlan,
                           workspace: UnsafeMutablePointer<Float>, into result: UnsafeMutablePointer<Float>, threads: Int) {
         var current = workspace, next = workspace + plan.activationCount
-        let expanded = next + plan.activationCount, filtered = expanded + plan.blockCount
-        stem.apply(image, batch: 1, height: height, width: width, into: current, scratch: expanded, threads: threads)
+        let bands = next + plan.activationCount
+        func split(_ rows: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+            Parallel.forEach(Swift.min(threads, rows), threads: threads) { t in
+                let parts = Swift.min(threads, rows)
+                body((rows * t / parts)..<(rows * (t + 1) / parts), bands + t * plan.bandCount)
+            }
+        }
         var (h, w) = stem.outputSize(height: height, width: width)
+        split(h) { rows, scratch in   // the stem's im2col in bands of `stemBand` rows, reusing the band buffers
+            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: plan.stemBand) {
+                let band = start..<Swift.min(start + plan.stemBand, rows.upperBound)
+                stem.apply(image, height: height, width: width, rows: band, into: current + start * w * stem.outChannels,
+                           scratch: scratch, threads: 1)
+            }
+        }
         for block in blocks {
-            block.apply(current, batch: 1, height: h, width: w, into: next, expanded: expanded, filtered: filtered, threads: threads)
-            (h, w) = block.outputSize(height: h, width: w)
+            let out = block.outputSize(height: h, width: w)
+            let (source, destination, inHeight, inWidth) = (current, next, h, w)
+            split(out.height) { rows, buffers in
+                block.apply(source, height: inHeight, width: inWidth, rows: rows, into: destination, buffers: buffers)
+            }
+            (h, w) = out
             swap(&current, &next)
         }
-        head.apply(current, batch: 1, height: h, width: w, into: result, scratch: nil, threads: threads)
+        let (source, finalWidth) = (current, w)
+        split(h) { rows, _ in
+            head.apply(source + rows.lowerBound * finalWidth * head.inChannels, height: rows.count, width: finalWidth,
+                       rows: 0..<rows.count, into: result + rows.lowerBound * finalWidth * head.outChannels, scratch: nil, threads: 1)
+        }
     }
 
-    /// Buffer sizes for one image: two ping-pong activations plus each block's expanded and filtered maps.
+    /// Buffer sizes for one image: two ping-pong activations, and per thread the largest band buffers.
     struct ActivationPlan {
-        var activationCount = 0, blockCount = 0, outHeight = 0, outWidth = 0
-        var workspaceCount: Int { 2 * activationCount + 2 * blockCount }
+        var activationCount = 0, bandCount = 0, stemBand = 16, outHeight = 0, outWidth = 0
+        func workspaceCount(threads: Int) -> Int { 2 * activationCount + threads * bandCount }
 
         init(_ model: EfficientNetLite0, height: Int, width: Int) {
             var (h, w) = model.stem.outputSize(height: height, width: width)
             activationCount = h * w * model.stem.outChannels
-            blockCount = model.stem.scratchCount(batch: 1, height: height, width: width)  // stem im2col reuses `expanded`
+            bandCount = stemBand * w * model.stem.kernelHeight * model.stem.kernelWidth * model.stem.inChannels
             for block in model.blocks {
-                blockCount = Swift.max(blockCount, block.workspaceCount(height: h, width: w))
+                bandCount = Swift.max(bandCount, block.bandBufferCount(height: h, width: w))
                 (h, w) = block.outputSize(height: h, width: w)
                 activationCount = Swift.max(activationCount, h * w * block.project.outChannels)
             }

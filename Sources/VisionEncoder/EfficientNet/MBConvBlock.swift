@@ -1,37 +1,85 @@
+import Foundation
 import Tensor
 
 // MARK: Mobile inverted bottleneck (MBConv) without squeeze-excitation, as in EfficientNet-Lite
 
 /// expand 1×1 (ReLU6) → depthwise k×k (ReLU6) → project 1×1 (linear), plus the identity
 /// shortcut when shape is preserved. Batch norms are folded into the three convolutions.
+///
+/// The three convolutions run fused, band by band of output rows: only the expanded rows a band's
+/// depthwise filter reads are kept (a sliding window), so the 6×-wide activations stay in the core's
+/// cache instead of making a round trip through memory.
 struct MBConvBlock {
     let expand: Conv2D?
     let depthwise: DepthwiseConv2D
     let project: Conv2D
     var hasShortcut: Bool { depthwise.stride == 1 && project.outChannels == (expand?.inChannels ?? depthwise.channels) }
+    var hidden: Int { depthwise.channels }
 
-    /// Output size for an input of `height`×`width`.
+    /// Floats of expanded activations a band aims to keep (~384 KB, well inside a 1 MB L2).
+    static let windowBudget = 96 * 1024
+
     func outputSize(height: Int, width: Int) -> (height: Int, width: Int) { depthwise.outputSize(height: height, width: width) }
 
-    /// Floats of the expanded and depthwise buffers for one image of this size.
-    func workspaceCount(height: Int, width: Int) -> Int {
-        let out = outputSize(height: height, width: width)
-        return Swift.max(height * width, out.height * out.width) * depthwise.channels
+    /// Output rows per band at this input width.
+    func bandRows(width: Int) -> Int {
+        let windowRows = Swift.max(depthwise.kernelHeight, Self.windowBudget / Swift.max(1, width * hidden))
+        return Swift.max(1, (windowRows - depthwise.kernelHeight) / depthwise.stride + 1)
     }
 
-    /// Runs `batch` images from `input` to `output`; `expanded` and `filtered` hold `workspaceCount`·batch floats.
-    func apply(_ input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, into output: UnsafeMutablePointer<Float>,
-               expanded: UnsafeMutablePointer<Float>, filtered: UnsafeMutablePointer<Float>, threads: Int) {
-        var source = input
-        if let expand {
-            expand.apply(input, batch: batch, height: height, width: width, into: expanded, scratch: nil, threads: threads)
-            source = UnsafePointer(expanded)
-        }
-        depthwise.apply(source, batch: batch, height: height, width: width, into: filtered, threads: threads)
+    /// Floats of one thread's band buffers: the expanded window and the filtered band.
+    func bandBufferCount(height: Int, width: Int) -> Int {
+        let rows = bandRows(width: width), out = outputSize(height: height, width: width)
+        let windowRows = (rows - 1) * depthwise.stride + depthwise.kernelHeight
+        return windowRows * width * hidden + rows * out.width * hidden
+    }
+
+    /// Input rows the depthwise filter reads for output rows `rows`.
+    private func inputRows(for rows: Range<Int>, height: Int, width: Int) -> Range<Int> {
+        let top = depthwise.padding.resolve(height: height, width: width, kernelHeight: depthwise.kernelHeight,
+                                            kernelWidth: depthwise.kernelWidth, stride: depthwise.stride).top
+        let low = Swift.max(0, rows.lowerBound * depthwise.stride - top)
+        let high = Swift.min(height, (rows.upperBound - 1) * depthwise.stride - top + depthwise.kernelHeight)
+        return low..<Swift.max(low, high)
+    }
+
+    /// Output rows `rows` of one image (`output` points at output row 0); `buffers` holds `bandBufferCount` floats.
+    func apply(_ input: UnsafePointer<Float>, height: Int, width: Int, rows: Range<Int>,
+               into output: UnsafeMutablePointer<Float>, buffers: UnsafeMutablePointer<Float>) {
         let out = outputSize(height: height, width: width)
-        project.apply(filtered, batch: batch, height: out.height, width: out.width, into: output, scratch: nil, threads: threads)
-        if hasShortcut {
-            Elementwise.add(input, into: output, count: batch * out.height * out.width * project.outChannels)
+        let bandSize = bandRows(width: width)
+        let window = buffers
+        let filtered = buffers + ((bandSize - 1) * depthwise.stride + depthwise.kernelHeight) * width * hidden
+        let rowFloats = width * hidden
+        var present = 0..<0  // input rows currently expanded in `window`, from its top
+        for bandStart in stride(from: rows.lowerBound, to: rows.upperBound, by: bandSize) {
+            let band = bandStart..<Swift.min(bandStart + bandSize, rows.upperBound)
+            let needed = inputRows(for: band, height: height, width: width)
+            var source = input, firstRow = 0
+            if let expand {
+                // Slide the window: keep the rows this band shares with the last one, expand the new ones.
+                let kept = Swift.max(needed.lowerBound, present.lowerBound)..<Swift.max(needed.lowerBound, present.upperBound)
+                if !kept.isEmpty && kept.lowerBound > present.lowerBound {
+                    memmove(window, window + (kept.lowerBound - present.lowerBound) * rowFloats, kept.count * rowFloats * 4)
+                }
+                let fresh = Swift.max(kept.upperBound, needed.lowerBound)..<needed.upperBound
+                if !fresh.isEmpty {
+                    expand.apply(input + fresh.lowerBound * width * expand.inChannels, height: fresh.count, width: width,
+                                 rows: 0..<fresh.count, into: window + (fresh.lowerBound - needed.lowerBound) * rowFloats,
+                                 scratch: nil, threads: 1)
+                }
+                present = needed
+                (source, firstRow) = (UnsafePointer(window), needed.lowerBound)
+            }
+            depthwise.apply(window: source, windowFirstRow: firstRow, height: height, width: width, rows: band,
+                            into: filtered, threads: 1)
+            let destination = output + band.lowerBound * out.width * project.outChannels
+            project.apply(filtered, height: band.count, width: out.width, rows: 0..<band.count, into: destination,
+                          scratch: nil, threads: 1)
+            if hasShortcut {
+                Elementwise.add(input + band.lowerBound * width * project.outChannels, into: destination,
+                                count: band.count * out.width * project.outChannels)
+            }
         }
     }
 }

@@ -16,8 +16,8 @@ struct Bottleneck {
     func bufferCounts(height: Int, width: Int) -> (activation: Int, scratch: Int) {
         let out = outputSize(height: height, width: width)
         let activation = Swift.max(height * width * reduce.outChannels, out.height * out.width * expand.outChannels)
-        let scratch = Swift.max(spatial.scratchCount(batch: 1, height: height, width: width),
-                                downsample?.scratchCount(batch: 1, height: height, width: width) ?? 0)
+        let scratch = Swift.max(spatial.scratchCount(height: height, width: width),
+                                downsample?.scratchCount(height: height, width: width) ?? 0)
         return (activation, scratch)
     }
 
@@ -26,12 +26,12 @@ struct Bottleneck {
                first: UnsafeMutablePointer<Float>, second: UnsafeMutablePointer<Float>, shortcut: UnsafeMutablePointer<Float>,
                scratch: UnsafeMutablePointer<Float>, threads: Int) {
         let out = outputSize(height: height, width: width)
-        reduce.apply(input, batch: 1, height: height, width: width, into: first, scratch: nil, threads: threads)
-        spatial.apply(first, batch: 1, height: height, width: width, into: second, scratch: scratch, threads: threads)
-        expand.apply(second, batch: 1, height: out.height, width: out.width, into: output, scratch: nil, threads: threads)
+        reduce.apply(input, height: height, width: width, rows: 0..<height, into: first, scratch: nil, threads: threads)
+        spatial.apply(first, height: height, width: width, rows: 0..<out.height, into: second, scratch: scratch, threads: threads)
+        expand.apply(second, height: out.height, width: out.width, rows: 0..<out.height, into: output, scratch: nil, threads: threads)
         var residual = input
         if let downsample {
-            downsample.apply(input, batch: 1, height: height, width: width, into: shortcut, scratch: scratch, threads: threads)
+            downsample.apply(input, height: height, width: width, rows: 0..<out.height, into: shortcut, scratch: scratch, threads: threads)
             residual = UnsafePointer(shortcut)
         }
         let count = out.height * out.width * expand.outChannels

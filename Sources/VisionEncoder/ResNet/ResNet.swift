@@ -115,8 +115,8 @@ public final class ResNet: Backbone {
         let a = plan.activation
         var current = workspace, next = workspace + a
         let first = workspace + 2 * a, second = workspace + 3 * a, shortcut = workspace + 4 * a, scratch = workspace + 5 * a
-        stem.apply(image, batch: 1, height: height, width: width, into: next, scratch: scratch, threads: threads)
         var (h, w) = stem.outputSize(height: height, width: width)
+        stem.apply(image, height: height, width: width, rows: 0..<h, into: next, scratch: scratch, threads: threads)
         pool.apply(next, batch: 1, height: h, width: w, channels: baseWidth, into: current, threads: threads)
         (h, w) = pool.outputSize(height: h, width: w)
         for (index, block) in blocks.enumerated() {
@@ -135,7 +135,7 @@ public final class ResNet: Backbone {
         init(_ model: ResNet, height: Int, width: Int) {
             var (h, w) = model.stem.outputSize(height: height, width: width)
             activation = h * w * model.baseWidth
-            scratch = model.stem.scratchCount(batch: 1, height: height, width: width)
+            scratch = model.stem.scratchCount(height: height, width: width)
             (h, w) = model.pool.outputSize(height: h, width: w)
             for block in model.blocks {
                 let counts = block.bufferCounts(height: h, width: w)
