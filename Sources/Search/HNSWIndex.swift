@@ -1,0 +1,194 @@
+import Foundation
+import Tensor
+
+/// Approximate nearest neighbours by Euclidean distance: a Hierarchical Navigable Small World
+/// graph (Malkov & Yashunin 2016) with the neighbour-selection heuristic (their algorithm 4).
+///
+/// Build it incrementally with `add`, search from any number of threads at once (adds wait for
+/// running searches and vice versa), persist it with `save(to:)` beside the vectors. The graph
+/// owns a copy of its vectors so that appends never move memory under a search.
+///
+/// ```swift
+/// let index = HNSWIndex(dimension: 256, parameters: .init(m: 16, efConstruction: 200))
+/// index.add(contentsOf: vectors)
+/// index.search(query, k: 10)   // ≈ ExactSearch(vectors).search(query, k: 10)
+/// ```
+public final class HNSWIndex: @unchecked Sendable {
+    /// Graph shape and search effort.
+    public struct Parameters: Equatable, Sendable {
+        /// Links per node on the upper levels (twice as many on level 0).
+        public var m: Int
+        /// Candidate list length while inserting: higher builds slower and finds better links.
+        public var efConstruction: Int
+        /// Candidate list length while searching (raised to k when smaller): the recall/speed knob.
+        public var efSearch: Int
+        /// Seeds the random level of each node, so that builds are reproducible.
+        public var seed: UInt64
+
+        public init(m: Int = 16, efConstruction: Int = 200, efSearch: Int = 64, seed: UInt64 = 42) {
+            self.m = max(2, m)
+            self.efConstruction = max(1, efConstruction)
+            self.efSearch = max(1, efSearch)
+            self.seed = seed
+        }
+    }
+
+    public let dimension: Int
+    public let parameters: Parameters
+    private let searchEffort: Atomic
+    let maxLinks0: Int
+    let levelMultiplier: Double
+
+    // Graph state, guarded by `lock`.
+    var vectors: GrowableBuffer<Float>
+    /// Level 0 links: per node `[n, id₁ … id_maxLinks0]`.
+    var level0Links: GrowableBuffer<UInt32>
+    /// Levels ≥ 1: per node with level L, L blocks of `[n, id₁ … id_m]`.
+    var upperLinks: GrowableBuffer<UInt32>
+    var upperLinkCount = 0
+    var upperOffsets: [Int] = []
+    var levels: [UInt8] = []
+    var nodeCount = 0
+    var entryPoint = -1
+    var maxLevel = -1
+    var random: SplitMix64
+    let lock = ReadWriteLock()
+    let workspaces = WorkspacePool()
+
+    // MARK: Making
+
+    public init(dimension: Int, parameters: Parameters = Parameters(), capacity: Int = 1024) {
+        precondition(dimension > 0, "HNSWIndex: dimension must be positive")
+        self.dimension = dimension
+        self.parameters = parameters
+        searchEffort = Atomic(parameters.efSearch)
+        maxLinks0 = 2 * parameters.m
+        levelMultiplier = 1 / log(Double(parameters.m))
+        random = SplitMix64(state: parameters.seed)
+        vectors = GrowableBuffer(capacity: capacity * dimension, filler: 0)
+        level0Links = GrowableBuffer(capacity: capacity * (1 + 2 * parameters.m), filler: 0)
+        upperLinks = GrowableBuffer(capacity: max(16, capacity / 8 * (1 + parameters.m)), filler: 0)
+    }
+
+    /// Nodes in the graph.
+    public var count: Int { lock.reading { nodeCount } }
+
+    /// Candidate list length used by `search` (at least k). Safe to change while searching.
+    public var efSearch: Int {
+        get { searchEffort.value }
+        set { searchEffort.value = max(1, newValue) }
+    }
+
+    // MARK: Searching
+
+    /// The `k` nearest nodes to `query` (approximately), best first, with Euclidean distances.
+    public func search(_ query: [Float], k: Int, ef: Int? = nil) -> [Neighbor] {
+        precondition(query.count == dimension, "HNSWIndex: query has \(query.count) values, graph has \(dimension)")
+        guard k > 0 else { return [] }
+        return query.withUnsafeBufferPointer { search($0.baseAddress!, k: k, ef: ef ?? efSearch) }
+    }
+
+    /// `search` for every row of `queries`, spread over `Parallel.threads`.
+    public func search(queries: VectorMatrix, k: Int, ef: Int? = nil) -> [[Neighbor]] {
+        precondition(queries.dimension == dimension, "HNSWIndex: queries have \(queries.dimension) values, graph has \(dimension)")
+        var results = [[Neighbor]](repeating: [], count: queries.count)
+        let effort = ef ?? efSearch
+        results.withUnsafeMutableBufferPointer { results in
+            let results = results
+            Parallel.forEach(queries.count) { q in
+                results[q] = k > 0 ? search(queries.baseAddress + q * dimension, k: k, ef: effort) : []
+            }
+        }
+        return results
+    }
+
+    func search(_ query: UnsafePointer<Float>, k: Int, ef: Int) -> [Neighbor] {
+        lock.reading {
+            guard nodeCount > 0 else { return [] }
+            return workspaces.withWorkspace(nodeCount: nodeCount) { workspace in
+                var entry = Candidate(distance: distance(query, entryPoint), id: UInt32(entryPoint))
+                for level in stride(from: maxLevel, to: 0, by: -1) {
+                    entry = greedyClosest(query, from: entry, level: level)
+                }
+                searchLayer(query, entry: entry, ef: max(ef, k), level: 0, workspace: workspace)
+                return workspace.results.items
+                    .sorted { $0.distance < $1.distance || ($0.distance == $1.distance && $0.id < $1.id) }
+                    .prefix(k)
+                    .map { Neighbor(index: Int($0.id), distance: max(0, $0.distance).squareRoot()) }
+            }
+        }
+    }
+
+    // MARK: Graph primitives (callers hold the lock)
+
+    @inline(__always)
+    func vector(_ node: Int) -> UnsafePointer<Float> { UnsafePointer(vectors.pointer + node * dimension) }
+
+    @inline(__always)
+    func distance(_ query: UnsafePointer<Float>, _ node: Int) -> Float {
+        Distance.squaredL2(query, vector(node), dimension)
+    }
+
+    /// The link list of `node` at `level`: element 0 is the number of links, then the ids.
+    @inline(__always)
+    func links(_ node: Int, level: Int) -> UnsafeMutablePointer<UInt32> {
+        level == 0
+            ? level0Links.pointer + node * (1 + maxLinks0)
+            : upperLinks.pointer + upperOffsets[node] + (level - 1) * (1 + parameters.m)
+    }
+
+    /// Greedy walk on one level towards the query (the ef = 1 search of the upper levels).
+    func greedyClosest(_ query: UnsafePointer<Float>, from start: Candidate, level: Int) -> Candidate {
+        var best = start
+        var improved = true
+        while improved {
+            improved = false
+            let list = links(Int(best.id), level: level)
+            for i in 0..<Int(list[0]) {
+                let node = list[1 + i]
+                let d = distance(query, Int(node))
+                if d < best.distance {
+                    best = Candidate(distance: d, id: node)
+                    improved = true
+                }
+            }
+        }
+        return best
+    }
+
+    /// Best-first search on one level; leaves the `ef` nearest found in `workspace.results`.
+    func searchLayer(_ query: UnsafePointer<Float>, entry: Candidate, ef: Int, level: Int, workspace: SearchWorkspace) {
+        _ = workspace.visit(entry.id)
+        workspace.candidates.push(entry)
+        workspace.results.push(entry)
+        while !workspace.candidates.isEmpty {
+            let current = workspace.candidates.pop()
+            if current.distance > workspace.results.top.distance && workspace.results.count >= ef { break }
+            let list = links(Int(current.id), level: level)
+            for i in 0..<Int(list[0]) {
+                let node = list[1 + i]
+                guard workspace.visit(node) else { continue }
+                let d = distance(query, Int(node))
+                if workspace.results.count < ef || d < workspace.results.top.distance {
+                    let candidate = Candidate(distance: d, id: node)
+                    workspace.candidates.push(candidate)
+                    workspace.results.push(candidate)
+                    if workspace.results.count > ef { workspace.results.pop() }
+                }
+            }
+        }
+    }
+}
+
+// MARK: - A lock-protected integer
+
+/// An Int readable and writable from any thread.
+final class Atomic: @unchecked Sendable {
+    private var stored: Int
+    private let lock = NSLock()
+    init(_ value: Int) { stored = value }
+    var value: Int {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
+    }
+}

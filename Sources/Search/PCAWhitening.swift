@@ -1,0 +1,152 @@
+import Foundation
+import Tensor
+
+/// PCA whitening learnt from a collection: x ↦ normalise(Λ^(−power) Uᵀ (x − μ)), keeping the
+/// `outputDimension` strongest principal directions. With power 0.5 the output covariance is the
+/// identity (full whitening): frequent, uninformative feature directions stop dominating distances,
+/// which is what makes image→image search generalise across sources (issue 8, part 3).
+///
+/// ```swift
+/// let whitening = try PCAWhitening.fit(gemFeatures, outputDimension: 512)
+/// let indexed = whitening.apply(gemFeatures)      // rows L2-normalised
+/// let query = whitening.apply(queryFeatures)
+/// ```
+public struct PCAWhitening: Sendable, Equatable {
+    public let inputDimension: Int
+    public let outputDimension: Int
+    /// Exponent applied to the eigenvalues: 0.5 whitens fully, 0 only rotates.
+    public let power: Float
+    public let mean: [Float]
+    /// Eigenvalues of the kept directions, largest first.
+    public let eigenvalues: [Float]
+    /// outputDimension × inputDimension, row i = uᵢ · λᵢ^(−power).
+    public let projection: [Float]
+
+    /// Rows per centred block while accumulating the covariance.
+    private static let block = 4_096
+
+    public init(inputDimension: Int, power: Float, mean: [Float], eigenvalues: [Float], projection: [Float]) {
+        precondition(mean.count == inputDimension && projection.count == eigenvalues.count * inputDimension,
+                     "PCAWhitening: inconsistent shapes")
+        self.inputDimension = inputDimension
+        self.outputDimension = eigenvalues.count
+        self.power = power
+        self.mean = mean
+        self.eigenvalues = eigenvalues
+        self.projection = projection
+    }
+
+    // MARK: Fitting
+
+    /// Fits on `features` (one row per indexed image). Directions with (numerically) zero variance
+    /// are dropped, so fewer than `outputDimension` come out when the collection has fewer rows.
+    public static func fit(_ features: VectorMatrix, outputDimension: Int = 512, power: Float = 0.5) throws -> PCAWhitening {
+        let n = features.count, d = features.dimension
+        guard n >= 2 else {
+            throw SearchError(.invalidArgument, file: "PCAWhitening", "needs at least 2 rows to fit, got \(n)")
+        }
+        let mean = columnMeans(features)
+        let covariance = self.covariance(features, mean: mean)
+        let (values, vectors) = try SymmetricEigen.decompose(covariance, dimension: d)
+        // Relative cut: below it an eigenvalue is rounding noise and its direction would be amplified noise.
+        let floor = max(values[0], 0) * 1e-6
+        let kept = min(outputDimension, values.prefix { $0 > floor }.count)
+        guard kept > 0 else {
+            throw SearchError(.invalidArgument, file: "PCAWhitening", "the \(n) rows have no variance")
+        }
+        var projection = [Float](repeating: 0, count: kept * d)
+        for i in 0..<kept {
+            let scale = powf(values[i], -power)
+            for j in 0..<d { projection[i * d + j] = vectors[i * d + j] * scale }
+        }
+        return PCAWhitening(inputDimension: d, power: power, mean: mean,
+                            eigenvalues: Array(values.prefix(kept)), projection: projection)
+    }
+
+    private static func columnMeans(_ features: VectorMatrix) -> [Float] {
+        var sums = [Double](repeating: 0, count: features.dimension)
+        for i in 0..<features.count {
+            for (j, value) in features.row(i).enumerated() { sums[j] += Double(value) }
+        }
+        return sums.map { Float($0 / Double(features.count)) }
+    }
+
+    /// (1/n) Σ (x − μ)(x − μ)ᵀ, centring block by block so that no precision is lost to a large mean.
+    private static func covariance(_ features: VectorMatrix, mean: [Float]) -> [Float] {
+        let n = features.count, d = features.dimension
+        var covariance = [Float](repeating: 0, count: d * d)
+        var centred = [Float](repeating: 0, count: min(block, n) * d)
+        var start = 0
+        while start < n {
+            let rows = min(block, n - start)
+            for r in 0..<rows {
+                let source = features.row(start + r)
+                for j in 0..<d { centred[r * d + j] = source[j] - mean[j] }
+            }
+            BLAS.sgemm(transA: true, m: d, n: d, k: rows, alpha: 1 / Float(n), a: centred, lda: d,
+                       b: centred, ldb: d, beta: 1, c: &covariance, ldc: d)
+            start += rows
+        }
+        return covariance
+    }
+
+    // MARK: Applying
+
+    /// Whitens every row; `normalize` L2-normalises the results (what search uses).
+    public func apply(_ features: VectorMatrix, normalize: Bool = true) -> VectorMatrix {
+        precondition(features.dimension == inputDimension,
+                     "PCAWhitening: rows have \(features.dimension) values, fitted on \(inputDimension)")
+        let n = features.count
+        guard n > 0 else { return VectorMatrix(dimension: outputDimension, values: []) }
+        var centred = [Float](repeating: 0, count: n * inputDimension)
+        for i in 0..<n {
+            let row = features.row(i)
+            for j in 0..<inputDimension { centred[i * inputDimension + j] = row[j] - mean[j] }
+        }
+        var output = [Float](repeating: 0, count: n * outputDimension)
+        BLAS.sgemm(transB: true, m: n, n: outputDimension, k: inputDimension, a: centred, lda: inputDimension,
+                   b: projection, ldb: inputDimension, c: &output, ldc: outputDimension)
+        if normalize {
+            for i in 0..<n {
+                let range = (i * outputDimension)..<((i + 1) * outputDimension)
+                let norm = output[range].reduce(0) { $0 + $1 * $1 }.squareRoot()
+                if norm > 0 { for j in range { output[j] /= norm } }
+            }
+        }
+        return VectorMatrix(dimension: outputDimension, values: output)
+    }
+
+    /// Whitens one feature vector.
+    public func apply(_ feature: [Float], normalize: Bool = true) -> [Float] {
+        apply(VectorMatrix(dimension: inputDimension, values: feature), normalize: normalize).rowArray(0)
+    }
+
+    // MARK: Persistence
+
+    static let fileMagic = "IMGWHITE"
+    static let fileVersion: UInt32 = 1
+
+    public func save(to url: URL) throws {
+        var writer = ByteWriter()
+        writer.append(UInt32(inputDimension))
+        writer.append(UInt32(outputDimension))
+        writer.append(power)
+        writer.append(array: mean)
+        writer.append(array: eigenvalues)
+        writer.append(array: projection)
+        try ChecksummedFile.write(writer.data, to: url, magic: Self.fileMagic, version: Self.fileVersion)
+    }
+
+    public static func load(from url: URL) throws -> PCAWhitening {
+        var reader = ByteReader(try ChecksummedFile.read(url, magic: fileMagic, version: fileVersion), file: url.path)
+        let input = Int(try reader.read(UInt32.self)), output = Int(try reader.read(UInt32.self))
+        let power = try reader.readFloat()
+        guard input > 0, output > 0, output <= input else {
+            throw SearchError(.badHeader, file: url.path, "whitening \(input) → \(output) dimensions is not valid")
+        }
+        let mean: [Float] = try reader.array(input)
+        let eigenvalues: [Float] = try reader.array(output)
+        let projection: [Float] = try reader.array(output * input)
+        return PCAWhitening(inputDimension: input, power: power, mean: mean, eigenvalues: eigenvalues, projection: projection)
+    }
+}

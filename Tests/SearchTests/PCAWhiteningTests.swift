@@ -1,0 +1,81 @@
+import Foundation
+import Search
+import XCTest
+
+final class PCAWhiteningTests: XCTestCase {
+    /// x = A·z with z ~ N(0, I) and a random mixing A: strongly correlated, unequal variances.
+    private func correlatedData(count: Int, dimension: Int, seed: UInt64) -> VectorMatrix {
+        var generator = SeededGenerator(state: seed)
+        let mixing = (0..<(dimension * dimension)).map { _ in generator.gaussian() }
+        var values: [Float] = []
+        for _ in 0..<count {
+            let z = (0..<dimension).map { _ in generator.gaussian() }
+            for i in 0..<dimension {
+                values.append(5 + (0..<dimension).reduce(0) { $0 + mixing[i * dimension + $1] * z[$1] })
+            }
+        }
+        return VectorMatrix(dimension: dimension, values: values)
+    }
+
+    private func covariance(_ m: VectorMatrix) -> [[Double]] {
+        let d = m.dimension, n = Double(m.count)
+        var mean = [Double](repeating: 0, count: d)
+        for i in 0..<m.count { for j in 0..<d { mean[j] += Double(m.row(i)[j]) / n } }
+        var c = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
+        for i in 0..<m.count {
+            let row = m.row(i)
+            for a in 0..<d { for b in 0..<d { c[a][b] += (Double(row[a]) - mean[a]) * (Double(row[b]) - mean[b]) / n } }
+        }
+        return c
+    }
+
+    func testWhitenedCovarianceIsTheIdentity() throws {
+        let data = correlatedData(count: 4_000, dimension: 12, seed: 21)
+        let whitening = try PCAWhitening.fit(data, outputDimension: 12)
+        XCTAssertEqual(whitening.outputDimension, 12)
+        XCTAssertEqual(whitening.eigenvalues, whitening.eigenvalues.sorted(by: >))
+        let c = covariance(whitening.apply(data, normalize: false))
+        for a in 0..<12 {
+            for b in 0..<12 { XCTAssertEqual(c[a][b], a == b ? 1 : 0, accuracy: 1e-3, "cov[\(a)][\(b)]") }
+        }
+        // Before whitening it was far from it.
+        XCTAssertGreaterThan(covariance(data)[0][1].magnitude, 0.5)
+    }
+
+    func testKeepsTheStrongestDirectionsAndNormalises() throws {
+        let data = correlatedData(count: 1_000, dimension: 10, seed: 22)
+        let whitening = try PCAWhitening.fit(data, outputDimension: 4)
+        XCTAssertEqual(whitening.outputDimension, 4)
+        let full = try PCAWhitening.fit(data, outputDimension: 10)
+        XCTAssertEqual(whitening.eigenvalues, Array(full.eigenvalues.prefix(4)))
+        let output = whitening.apply(data)
+        for i in stride(from: 0, to: 1_000, by: 50) {
+            XCTAssertEqual(output.row(i).reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-4)
+        }
+        XCTAssertEqual(whitening.apply(data.rowArray(7)), output.rowArray(7))
+    }
+
+    func testFewerRowsThanDimensionsDropsEmptyDirections() throws {
+        let data = correlatedData(count: 6, dimension: 16, seed: 23)
+        let whitening = try PCAWhitening.fit(data, outputDimension: 512)
+        XCTAssertEqual(whitening.outputDimension, 5)  // n − 1 directions carry variance
+        XCTAssertTrue(whitening.apply(data).values.allSatisfy(\.isFinite))
+        XCTAssertThrowsError(try PCAWhitening.fit(VectorMatrix(rows: [[1, 2]]))) {
+            XCTAssertEqual(($0 as? SearchError)?.kind, .invalidArgument)
+        }
+        XCTAssertThrowsError(try PCAWhitening.fit(VectorMatrix(rows: [[1, 2], [1, 2], [1, 2]])))
+    }
+
+    func testSaveLoadRoundTrip() throws {
+        let directory = try SyntheticData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("whitening.bin")
+        let whitening = try PCAWhitening.fit(correlatedData(count: 300, dimension: 8, seed: 24), outputDimension: 6)
+        try whitening.save(to: file)
+        XCTAssertEqual(try PCAWhitening.load(from: file), whitening)
+        try Data("IMGHNSW\u{0}garbage".utf8).write(to: file)
+        XCTAssertThrowsError(try PCAWhitening.load(from: file)) {
+            XCTAssertEqual(($0 as? SearchError)?.kind, .badHeader)
+        }
+    }
+}
