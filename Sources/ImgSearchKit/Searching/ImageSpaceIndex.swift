@@ -1,0 +1,53 @@
+import Foundation
+import IndexStore
+import JointEmbedding
+import Search
+
+/// The collection's vectors in one image→image space, and how a query's features enter it.
+struct ImageSpaceIndex: @unchecked Sendable {
+    let vectors: VectorMatrix
+    let searcher: VectorSearcher
+    /// Set for the whitened space: applied to GeM features of queries.
+    let whitening: PCAWhitening?
+}
+
+/// Row-wise L2 normalisation (cosine geometry under Euclidean distance), by the joint model's layer.
+enum CosineSpace {
+    static func rows(_ matrix: VectorMatrix) -> VectorMatrix {
+        VectorMatrix(dimension: matrix.dimension,
+                     values: L2Normalization.forward(matrix.values, rows: matrix.count, width: matrix.dimension).y)
+    }
+
+    static func vector(_ values: [Float]) -> [Float] {
+        L2Normalization.forward(values, rows: 1, width: values.count).y
+    }
+}
+
+/// The PCA whitening stored with an index: `search/whitening.bin`, fitted on the GeM features of
+/// the items indexed at the time (issue 8, part 3) and refitted on demand.
+public enum WhiteningFile {
+    static let name = "whitening.bin"
+
+    /// Fits on the rows that belong to live items and saves it in the index directory.
+    @discardableResult
+    public static func refit(indexDirectory: URL, dimension: Int = 512) throws -> PCAWhitening {
+        let store = try SQLiteIndexStore.openForReading(at: indexDirectory)
+        let whitening = try fit(try store.vectors("gem"), owners: try store.rowOwners(), dimension: dimension)
+        try save(whitening, in: indexDirectory)
+        return whitening
+    }
+
+    static func fit(_ gem: VectorMatrix, owners: [String?], dimension: Int) throws -> PCAWhitening {
+        let live = (0..<min(gem.count, owners.count)).filter { owners[$0] != nil }
+        var values: [Float] = []
+        values.reserveCapacity(live.count * gem.dimension)
+        for row in live { values.append(contentsOf: gem.row(row)) }
+        return try PCAWhitening.fit(VectorMatrix(dimension: gem.dimension, values: values), outputDimension: dimension)
+    }
+
+    static func save(_ whitening: PCAWhitening, in indexDirectory: URL) throws {
+        let directory = IndexSnapshot.searchDirectory(indexDirectory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try whitening.save(to: directory.appendingPathComponent(name))
+    }
+}

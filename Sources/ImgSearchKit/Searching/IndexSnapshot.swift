@@ -1,0 +1,94 @@
+import Foundation
+import IndexStore
+import Search
+
+/// The index as search sees it at one moment: its rows, who owns them, and the searchers built
+/// on them. Immutable but for image spaces built on first use; replaced as a whole when
+/// `imgsearch index` commits new rows, so a running search never sees half an update.
+final class IndexSnapshot: @unchecked Sendable {
+    let rowCount: Int
+    let itemCount: Int
+    /// Item id owning each row (nil: a stale row waiting for compaction).
+    let owners: [String?]
+    let joint: VectorMatrix
+    let jointSearcher: VectorSearcher
+    private let store: SQLiteIndexStore
+    private let options: SearchEngine.Options
+    private let lock = NSLock()
+    private var imageSpaces: [SearchEngine.ImageSpace: ImageSpaceIndex] = [:]
+
+    /// Where graphs and the whitening live inside the index directory.
+    static func searchDirectory(_ index: URL) -> URL { index.appendingPathComponent("search") }
+
+    init(store: SQLiteIndexStore, options: SearchEngine.Options, previous: IndexSnapshot?) throws {
+        self.store = store
+        self.options = options
+        joint = try store.vectors("joint")
+        rowCount = joint.count
+        owners = try store.rowOwners()
+        itemCount = try store.itemCount()
+        let approximate = options.method == .approximate
+            || (options.method == .automatic && rowCount >= options.approximateThreshold)
+        if approximate && rowCount > 0 {
+            jointSearcher = .approximate(Self.graph(for: joint, store: store, options: options, previous: previous))
+        } else {
+            jointSearcher = .exact(ExactSearch(joint))
+        }
+    }
+
+    /// The previous snapshot's graph when its rows are unchanged (new rows are linked in place),
+    /// else the saved graph, else a new one (saved for next time).
+    private static func graph(for vectors: VectorMatrix, store: SQLiteIndexStore, options: SearchEngine.Options,
+                              previous: IndexSnapshot?) -> HNSWIndex {
+        let file = searchDirectory(store.directory).appendingPathComponent("joint.hnsw")
+        if let previous, case .approximate(let index) = previous.jointSearcher,
+           PersistedGraph.matches(index, previous.joint, vectors) {
+            for row in index.count..<vectors.count { index.add(vectors.rowArray(row)) }
+            return index
+        }
+        if let loaded = PersistedGraph.load(file, vectors: vectors) { return loaded }
+        let index = HNSWIndex(dimension: vectors.dimension, parameters: options.hnsw, capacity: vectors.count)
+        let progress = ProgressBar("search graph", total: vectors.count, enabled: options.showProgress)
+        var reported = 0
+        index.add(contentsOf: vectors) { done in
+            progress.advance(by: done - reported)
+            reported = done
+        }
+        progress.finish()
+        PersistedGraph.save(index, vectors: vectors, to: file)
+        return index
+    }
+
+    // MARK: Image spaces
+
+    /// The collection in `space` with its searcher, built on first use.
+    func imageSpace(_ space: SearchEngine.ImageSpace) throws -> ImageSpaceIndex {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built = imageSpaces[space] { return built }
+        let built: ImageSpaceIndex
+        switch space {
+        case .joint:
+            built = ImageSpaceIndex(vectors: joint, searcher: jointSearcher, whitening: nil)
+        case .raw:
+            let normalized = CosineSpace.rows(try store.vectors("max"))
+            built = ImageSpaceIndex(vectors: normalized, searcher: .exact(ExactSearch(normalized)), whitening: nil)
+        case .whitened:
+            let gem = try store.vectors("gem")
+            let whitening = try loadOrFitWhitening(gem)
+            let whitened = whitening.apply(gem)
+            built = ImageSpaceIndex(vectors: whitened, searcher: .exact(ExactSearch(whitened)), whitening: whitening)
+        }
+        imageSpaces[space] = built
+        return built
+    }
+
+    /// The whitening stored with the index (fitted at index time), or one fitted now on the live rows.
+    private func loadOrFitWhitening(_ gem: VectorMatrix) throws -> PCAWhitening {
+        let file = Self.searchDirectory(store.directory).appendingPathComponent(WhiteningFile.name)
+        if let stored = try? PCAWhitening.load(from: file), stored.inputDimension == gem.dimension { return stored }
+        let whitening = try WhiteningFile.fit(gem, owners: owners, dimension: options.whiteningDimension)
+        try? WhiteningFile.save(whitening, in: store.directory)
+        return whitening
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Imaging
+import IndexStore
+import JointEmbedding
+import Tensor
+import VisionEncoder
+
+/// Turns queries into vectors: texts through the index's joint model, images through the backbone.
+/// Both networks load on first use (a text-only server never pays for the CNN) and run one call
+/// at a time: each call already uses every core through BLAS and `Parallel`.
+final class QueryEncoder: @unchecked Sendable {
+    private let modelDirectory: URL?
+    private let expectedIdentifier: String
+    private let lock = NSLock()
+    private var loadedModel: JointModel?
+    private var loadedBackbone: Backbone?
+
+    init(modelDirectory: URL?, expectedIdentifier: String) {
+        self.modelDirectory = modelDirectory
+        self.expectedIdentifier = expectedIdentifier
+    }
+
+    // MARK: Texts
+
+    /// Joint embeddings of `texts`, one row each.
+    func embed(texts: [String]) throws -> [[Float]] {
+        try serialized {
+            let output = try model().embedTexts(texts)
+            return Self.rows(output)
+        }
+    }
+
+    // MARK: Images
+
+    /// Backbone features (max, GeM, avg pooled) of an image file.
+    func features(ofImageAt url: URL) throws -> CachedFeatures {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw SearchEngineError(.unreadableImage, url.path, "cannot read: \(error.localizedDescription)")
+        }
+        return try features(ofImageData: data, name: url.path)
+    }
+
+    /// Backbone features of encoded image bytes (JPEG, PNG, WebP…).
+    func features(ofImageData data: Data, name: String) throws -> CachedFeatures {
+        try serialized {
+            let backbone = try self.backbone()
+            let image: RGBImage
+            do {
+                image = try ImageDecoder.decode(data: data, name: name, hintSize: backbone.preprocessing.decodeHint)
+            } catch let error as ImageError {
+                throw SearchEngineError(.unreadableImage, name, error.reason)
+            }
+            let output = backbone.forward(ImageBatch.make([image], backbone.preprocessing))
+            return CachedFeatures(maxPooled: output.maxPooled.data, gemPooled: output.gemPooled.data,
+                                  avgPooled: output.avgPooled.data, logits: output.logits?.data)
+        }
+    }
+
+    /// The joint model's image embedding of backbone features (the seed's image→image space).
+    func embed(features: CachedFeatures) throws -> [Float] {
+        try serialized {
+            let model = try model()
+            let pooled = model.config.pooling == "gem" ? features.gemPooled
+                : model.config.pooling == "avg" ? features.avgPooled : features.maxPooled
+            return model.embedImages(features: Tensor(shape: [1, pooled.count], data: pooled)).data
+        }
+    }
+
+    // MARK: Loading
+
+    private func model() throws -> JointModel {
+        if let loadedModel { return loadedModel }
+        guard let modelDirectory else {
+            throw SearchEngineError(.modelUnavailable, "", "the index does not say where its model is: pass --model DIR")
+        }
+        let model: JointModel
+        do { model = try JointModel.load(from: modelDirectory) } catch {
+            throw SearchEngineError(.modelUnavailable, modelDirectory.path, "cannot load the model: \(error)")
+        }
+        guard model.identifier == expectedIdentifier else {
+            throw SearchEngineError(.modelMismatch, modelDirectory.path,
+                                    "this model (\(model.identifier)) is not the one the index was built with (\(expectedIdentifier))")
+        }
+        loadedModel = model
+        return model
+    }
+
+    private func backbone() throws -> Backbone {
+        if let loadedBackbone { return loadedBackbone }
+        do {
+            let backbone = try EfficientNetLite0.pretrained()
+            loadedBackbone = backbone
+            return backbone
+        } catch {
+            throw SearchEngineError(.modelUnavailable, "efficientnet-lite0", "cannot load the image backbone: \(error)")
+        }
+    }
+
+    private func serialized<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    private static func rows(_ tensor: Tensor) -> [[Float]] {
+        let width = tensor.shape.last ?? 0
+        return (0..<(tensor.shape.first ?? 0)).map { Array(tensor.data[($0 * width)..<(($0 + 1) * width)]) }
+    }
+}
