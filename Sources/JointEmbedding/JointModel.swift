@@ -13,7 +13,10 @@ import Weights
 public final class JointModel {
     public let config: JointModelConfig
     public let vocabulary: WordVocabulary
-    public let textTower: GRUTextTower
+    /// The trained GRU text encoder; nil when the text side is a frozen sentence encoder.
+    public let textTower: GRUTextTower?
+    /// The frozen sentence encoder (`textEncoder == "minilm"`); images are mapped into its space.
+    public let sentenceTower: MiniLMTextTower?
     public let imageHead: ImageHead
 
     public static let weightsFile = "weights.safetensors"
@@ -21,27 +24,38 @@ public final class JointModel {
     public static let vocabularyFile = "vocab.txt"
 
     /// A freshly initialised model; `featureMean`/`featureScale` standardise the backbone features.
+    /// With `sentenceTower` the text side is that frozen encoder and the embedding takes its dimension.
     public init(config: JointModelConfig, vocabulary: WordVocabulary, featureMean: [Float], featureScale: [Float],
-                seed: UInt64) {
+                seed: UInt64, sentenceTower: MiniLMTextTower? = nil) {
         var config = config
         config.vocabularySize = vocabulary.count
+        if let sentenceTower {
+            config.textEncoder = "minilm"
+            config.sentenceEncoder = sentenceTower.encoder.identifier
+            config.embeddingDimension = sentenceTower.dimension
+            config.normalize = true  // the sentence space is a unit sphere; images join it there
+        }
         self.config = config
         self.vocabulary = vocabulary
+        self.sentenceTower = sentenceTower
         var rng = SeededGenerator(seed: seed)
-        textTower = GRUTextTower(vocabularySize: vocabulary.count, wordDimension: config.wordDimension,
-                                 hiddenSize: config.gruHiddenSize, bidirectional: config.bidirectional,
-                                 outputDimension: config.embeddingDimension, rng: &rng)
+        textTower = sentenceTower != nil ? nil
+            : GRUTextTower(vocabularySize: vocabulary.count, wordDimension: config.wordDimension,
+                           hiddenSize: config.gruHiddenSize, bidirectional: config.bidirectional,
+                           outputDimension: config.embeddingDimension, rng: &rng)
         imageHead = ImageHead(featureMean: featureMean, featureScale: featureScale, hiddenSize: config.imageHiddenSize,
                               outputDimension: config.embeddingDimension, dropout: config.imageDropout, rng: &rng)
     }
 
-    public var parameters: [Parameter] { textTower.parameters + imageHead.parameters }
+    public var parameters: [Parameter] { (textTower?.parameters ?? []) + imageHead.parameters }
     public var embeddingDimension: Int { config.embeddingDimension }
 
     // MARK: Embedding
 
     /// Texts → [N, D] (L2-normalised when the config says so). Batches sorted by length to pad little.
     public func embedTexts(_ texts: [String]) -> Tensor {
+        if let sentenceTower { return sentenceTower.embed(texts) }  // already unit length
+        let textTower = textTower!
         let dimension = embeddingDimension
         let sequences = texts.map { vocabulary.encode($0, maxLength: config.maxTokens) }
         var out = [Float](repeating: 0, count: texts.count * dimension)
@@ -123,12 +137,20 @@ public final class JointModel {
         guard vocabulary.count == config.vocabularySize else {
             throw JointModelError(file: vocabularyFile, reason: "\(vocabulary.count) words but config says \(config.vocabularySize)")
         }
+        var sentenceTower: MiniLMTextTower?
+        if config.textEncoder == "minilm" {
+            sentenceTower = try MiniLMTextTower(encoder: MiniLM.pretrained(), cacheURL: nil)
+            guard sentenceTower!.encoder.identifier == config.sentenceEncoder else {
+                throw JointModelError(file: configURL.path, reason: "trained with sentence encoder \(config.sentenceEncoder), this build has \(sentenceTower!.encoder.identifier)")
+            }
+        }
         return try JointModel(config: config, vocabulary: vocabulary, tensors: SafeTensors.read(weightsURL).tensors,
-                              source: weightsURL.path)
+                              source: weightsURL.path, sentenceTower: sentenceTower)
     }
 
     /// Rebuilds a model from named weights (a model directory or a training checkpoint).
-    public convenience init(config: JointModelConfig, vocabulary: WordVocabulary, tensors: [String: Tensor], source: String) throws {
+    public convenience init(config: JointModelConfig, vocabulary: WordVocabulary, tensors: [String: Tensor], source: String,
+                            sentenceTower: MiniLMTextTower? = nil) throws {
         func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
             guard let t = tensors[name] else { throw JointModelError(file: source, reason: "tensor \(name) missing") }
             guard t.shape == shape else { throw JointModelError(file: source, reason: "tensor \(name) is \(t.shape), expected \(shape)") }
@@ -137,7 +159,7 @@ public final class JointModel {
         let width = config.imageFeatureDimension
         self.init(config: config, vocabulary: vocabulary,
                   featureMean: try tensor("image.feature_mean", [width]),
-                  featureScale: try tensor("image.feature_scale", [width]), seed: 0)
+                  featureScale: try tensor("image.feature_scale", [width]), seed: 0, sentenceTower: sentenceTower)
         for p in parameters { p.value = try tensor(p.name, p.shape) }
     }
 

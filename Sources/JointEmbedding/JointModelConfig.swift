@@ -9,6 +9,8 @@ public struct JointModelConfig: Codable, Equatable, Sendable {
     public var imageFeatureDimension = 1280
     /// "gru" (word embedding + GRU trained here) or "minilm" (frozen pretrained sentence encoder).
     public var textEncoder: String = "gru"
+    /// `SentenceEncoder.identifier` of the frozen text encoder ("minilm" only), checked at load.
+    public var sentenceEncoder: String = ""
     public var embeddingDimension = 256
     public var wordDimension = 128
     public var gruHiddenSize = 256

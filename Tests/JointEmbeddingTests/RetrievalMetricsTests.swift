@@ -4,14 +4,15 @@ import JointEmbedding
 
 final class RetrievalMetricsTests: XCTestCase {
     func testFirstCorrectRanksOnAHandMadeRanking() {
-        // Query 0: gallery distances 0.1(wrong) 0.2(correct) 0.3 → rank 2. Query 1: correct first → rank 1.
+        // Query 0: 0.1 (wrong) beats 0.2 (correct) → rank 2. Query 1: 0.4 (wrong) beats 0.5 (correct) → rank 2,
+        // and rank 1 once that item is excluded.
         let distances: [Float] = [0.1, 0.2, 0.3, 0.5, 0.9, 0.4]
         let correct: [[Bool]] = [[false, true, false], [true, false, false]]
         let ranks = RetrievalMetrics.firstCorrectRanks(distances, queries: 2, gallery: 3) { correct[$0][$1] }
-        XCTAssertEqual(ranks, [2, 3])
+        XCTAssertEqual(ranks, [2, 2])
         let excluded = RetrievalMetrics.firstCorrectRanks(distances, queries: 2, gallery: 3,
                                                           correct: { correct[$0][$1] }, excluded: { $1 == 2 && $0 == 1 })
-        XCTAssertEqual(excluded, [2, 2])
+        XCTAssertEqual(excluded, [2, 1])
     }
 
     func testReportRecallAndMedian() {

@@ -71,25 +71,32 @@ public final class JointTrainer {
             for j in 0..<width { features[r * width + j] = source.data[item * width + j] }
         }
         let imageTrace = model.imageHead.forward(features, rows: rows, dropoutWith: &rng)
-        let textTrace = model.textTower.forward(batch.map { pairs.captions[$0] })
-        var images = imageTrace.output, texts = textTrace.output
+        // Text side: the GRU runs forward here; a frozen encoder's rows were embedded (unit length) up front.
+        let textTrace = model.textTower?.forward(batch.map { pairs.captions[$0] })
+        var images = imageTrace.output
+        var texts = textTrace?.output ?? batch.flatMap { i in Array(pairs.textEmbeddings!.data[i * dimension..<(i + 1) * dimension]) }
         var imageNorms: [Float] = [], textNorms: [Float] = []
         if model.config.normalize {
             (images, imageNorms) = L2Normalization.forward(images, rows: rows, width: dimension)
-            (texts, textNorms) = L2Normalization.forward(texts, rows: rows, width: dimension)
+            if textTrace != nil { (texts, textNorms) = L2Normalization.forward(texts, rows: rows, width: dimension) }
         }
         let result = loss.evaluate(images: images, texts: texts, groups: batch.map { pairs.groups[$0] },
                                    dimension: dimension, rng: &rng)
         guard result.loss.isFinite else {
             throw TrainingError("loss became \(result.loss) in epoch \(epoch + 1); lower --lr or check the features for NaN/inf")
         }
-        var imageGradient = result.imageGradient, textGradient = result.textGradient
+        var imageGradient = result.imageGradient
         if model.config.normalize {
             imageGradient = L2Normalization.backward(output: images, norms: imageNorms, outputGradient: imageGradient, rows: rows, width: dimension)
-            textGradient = L2Normalization.backward(output: texts, norms: textNorms, outputGradient: textGradient, rows: rows, width: dimension)
         }
         model.imageHead.backward(imageTrace, outputGradient: imageGradient)
-        model.textTower.backward(textTrace, outputGradient: textGradient)
+        if let textTower = model.textTower, let textTrace {
+            var textGradient = result.textGradient
+            if model.config.normalize {
+                textGradient = L2Normalization.backward(output: texts, norms: textNorms, outputGradient: textGradient, rows: rows, width: dimension)
+            }
+            textTower.backward(textTrace, outputGradient: textGradient)
+        }
         let norm = optimizer.apply()
         guard norm.isFinite else {
             throw TrainingError("gradient norm became \(norm) in epoch \(epoch + 1); the update was skipped — lower --lr")

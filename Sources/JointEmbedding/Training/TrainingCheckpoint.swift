@@ -49,7 +49,9 @@ public enum TrainingCheckpoint {
 
     /// Rebuilds the trainer (model, optimizer moments, epoch, random state) and returns the saved state.
     /// `epochs` replaces the saved total, so a finished run can be extended.
-    public static func read(from url: URL, epochs: Int? = nil) throws -> (trainer: JointTrainer, state: TrainerState) {
+    /// A "minilm" checkpoint uses `sentenceTower` when given (e.g. one with a text cache), else a fresh MiniLM.
+    public static func read(from url: URL, epochs: Int? = nil,
+                            sentenceTower: MiniLMTextTower? = nil) throws -> (trainer: JointTrainer, state: TrainerState) {
         let file = try SafeTensors.read(url)
         guard file.metadata["format"] == "imgsearch-checkpoint", let json = file.metadata["trainer"],
               let words = file.metadata["vocabulary"] else {
@@ -59,7 +61,10 @@ public enum TrainingCheckpoint {
         do { state = try JSONDecoder().decode(TrainerState.self, from: Data(json.utf8)) }
         catch { throw JointModelError(file: url.path, reason: "unreadable trainer state: \(error)") }
         let vocabulary = WordVocabulary(words: Array(words.components(separatedBy: "\n").dropFirst(2)))
-        let model = try JointModel(config: state.config, vocabulary: vocabulary, tensors: file.tensors, source: url.path)
+        let sentenceTower = state.config.textEncoder != "minilm" ? nil
+            : try sentenceTower ?? MiniLMTextTower(encoder: MiniLM.pretrained(), cacheURL: nil)
+        let model = try JointModel(config: state.config, vocabulary: vocabulary, tensors: file.tensors, source: url.path,
+                                   sentenceTower: sentenceTower)
         var options = state.options
         if let epochs { options.epochs = epochs }
         let trainer = JointTrainer(model: model, options: options)
