@@ -36,6 +36,15 @@ public enum Activation: String, Codable, Sendable {
     }
 
     @inlinable @inline(__always)
+    public func callAsFunction(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        switch self {
+        case .identity: return v
+        case .relu: return v.replacing(with: 0, where: v .< 0)
+        case .relu6: return v.replacing(with: 0, where: v .< 0).replacing(with: 6, where: v .> 6)
+        }
+    }
+
+    @inlinable @inline(__always)
     public func callAsFunction(_ x: Float) -> Float {
         switch self {
         case .identity: return x

@@ -51,42 +51,72 @@ public struct DepthwiseConv2D: Sendable {
         }
     }
 
+    /// One output row. Channels go in blocks of 8 (one AVX register); within a block, four neighbouring
+    /// output pixels are computed together so each weight vector is loaded once per four pixels.
     @inline(__always)
     private func outputRow(_ window: UnsafePointer<Float>, firstRow: Int, height: Int, width: Int, oy: Int, outWidth: Int,
                            padTop: Int, padLeft: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                            into row: UnsafeMutablePointer<Float>) {
+        typealias Vector = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> Vector { UnsafeRawPointer(p).loadUnaligned(as: Vector.self) }
         let top = oy * stride - padTop
         let kyStart = Swift.max(0, -top), kyEnd = Swift.min(kernelHeight, height - top)
-        let vectorEnd = channels & ~15
-        for ox in 0..<outWidth {
-            let left = ox * stride - padLeft
-            let kxStart = Swift.max(0, -left), kxEnd = Swift.min(kernelWidth, width - left)
-            let out = row + ox * channels
-            var c = 0
-            while c < vectorEnd {
-                var sum = UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD16<Float>.self)
-                for ky in kyStart..<kyEnd {
-                    let inputLine = window + ((top + ky - firstRow) * width + left) * channels + c
-                    let weightLine = weights + ky * kernelWidth * channels + c
-                    for kx in kxStart..<kxEnd {
-                        let x = UnsafeRawPointer(inputLine + kx * channels).loadUnaligned(as: SIMD16<Float>.self)
-                        let k = UnsafeRawPointer(weightLine + kx * channels).loadUnaligned(as: SIMD16<Float>.self)
-                        sum += x * k  // not addProduct: without FMA in the target it becomes libm fmaf calls
+        let pixelStep = stride * channels
+        // Output columns whose taps all lie inside the image: [interiorStart, interiorEnd).
+        let interiorStart = Swift.min(outWidth, (padLeft + stride - 1) / stride)
+        let interiorEnd = Swift.max(interiorStart, Swift.min(outWidth, (width - kernelWidth + padLeft) / stride + 1))
+        var c = 0
+        while c + 8 <= channels {
+            let b = load(bias + c)
+            var ox = 0
+            while ox < outWidth {
+                let left = ox * stride - padLeft
+                if ox >= interiorStart && ox + 4 <= interiorEnd {
+                    var a0 = b, a1 = b, a2 = b, a3 = b
+                    for ky in kyStart..<kyEnd {
+                        let input = window + ((top + ky - firstRow) * width + left) * channels + c
+                        let weight = weights + ky * kernelWidth * channels + c
+                        for kx in 0..<kernelWidth {
+                            let k = load(weight + kx * channels), x = input + kx * channels
+                            a0 += load(x) * k
+                            a1 += load(x + pixelStep) * k
+                            a2 += load(x + 2 * pixelStep) * k
+                            a3 += load(x + 3 * pixelStep) * k
+                        }
                     }
+                    let out = UnsafeMutableRawPointer(row + ox * channels + c), step = channels * 4
+                    out.storeBytes(of: activation(a0), as: Vector.self)
+                    out.storeBytes(of: activation(a1), toByteOffset: step, as: Vector.self)
+                    out.storeBytes(of: activation(a2), toByteOffset: 2 * step, as: Vector.self)
+                    out.storeBytes(of: activation(a3), toByteOffset: 3 * step, as: Vector.self)
+                    ox += 4
+                } else {
+                    let kxStart = Swift.max(0, -left), kxEnd = Swift.min(kernelWidth, width - left)
+                    var a = b
+                    for ky in kyStart..<kyEnd {
+                        let input = window + ((top + ky - firstRow) * width + left) * channels + c
+                        let weight = weights + ky * kernelWidth * channels + c
+                        for kx in kxStart..<kxEnd { a += load(input + kx * channels) * load(weight + kx * channels) }
+                    }
+                    UnsafeMutableRawPointer(row + ox * channels + c).storeBytes(of: activation(a), as: Vector.self)
+                    ox += 1
                 }
-                UnsafeMutableRawPointer(out + c).storeBytes(of: activation(sum), as: SIMD16<Float>.self)
-                c += 16
             }
-            while c < channels {
+            c += 8
+        }
+        while c < channels {  // channel tail, scalar
+            for ox in 0..<outWidth {
+                let left = ox * stride - padLeft
+                let kxStart = Swift.max(0, -left), kxEnd = Swift.min(kernelWidth, width - left)
                 var sum = bias[c]
                 for ky in kyStart..<kyEnd {
                     for kx in kxStart..<kxEnd {
                         sum += window[((top + ky - firstRow) * width + left + kx) * channels + c] * weights[(ky * kernelWidth + kx) * channels + c]
                     }
                 }
-                out[c] = activation(sum)
-                c += 1
+                row[ox * channels + c] = activation(sum)
             }
+            c += 1
         }
     }
 

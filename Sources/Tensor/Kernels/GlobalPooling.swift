@@ -16,7 +16,8 @@ public enum GlobalPooling {
     /// Generalised mean (GeM): (mean(max(x, ε)^p))^(1/p); p = 1 is the average, p → ∞ the maximum.
     public static func generalizedMean(_ x: Tensor, p: Float = 3, epsilon: Float = 1e-6) -> Tensor {
         let area = Float(x.shape[1] * x.shape[2])
-        return reduce(x, initial: 0, { $0 + Foundation.pow(Swift.max($1, epsilon), p) },
+        let power: (Float) -> Float = p == 3 ? { $0 * $0 * $0 } : { Foundation.pow($0, p) }  // p = 3 is the common case
+        return reduce(x, initial: 0, { $0 + power(Swift.max($1, epsilon)) },
                       finish: { Foundation.pow($0 / area, 1 / p) })
     }
 
