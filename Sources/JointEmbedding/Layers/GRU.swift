@@ -60,21 +60,33 @@ public final class GRU {
                                b: recurrentWeight.value, ldb: h3, beta: 1, c: &gatesH, ldc: h3)
                 }
             }
-            for b in 0..<batch {
-                let row = b * steps + t, gx = row * h3, gh = b * h3
-                for j in 0..<hs {
-                    let z = sigmoid(gatesX[gx + j] + gatesH[gh + j])
-                    let r = sigmoid(gatesX[gx + hs + j] + gatesH[gh + hs + j])
-                    let hn = gatesH[gh + 2 * hs + j]
-                    let n = tanhf(gatesX[gx + 2 * hs + j] + r * hn)
-                    let previous: Float = t > 0 ? trace.outputs[(row - 1) * hs + j] : 0
-                    let i = row * hs + j
-                    trace.update[i] = z; trace.reset[i] = r; trace.candidate[i] = n; trace.recurrentCandidate[i] = hn
-                    trace.outputs[i] = (1 - z) * n + z * previous
-                }
-            }
+            Self.forwardStep(t, steps: steps, batch: batch, hidden: hs, gatesX: gatesX, gatesH: gatesH, trace: &trace)
         }
         return trace
+    }
+
+    /// The gate non-linearities of step t for every row; raw pointers because this is the inner loop.
+    private static func forwardStep(_ t: Int, steps: Int, batch: Int, hidden hs: Int, gatesX: [Float], gatesH: [Float],
+                                    trace: inout Trace) {
+        let h3 = 3 * hs
+        gatesX.withUnsafeBufferPointer { gx in gatesH.withUnsafeBufferPointer { gh in
+        trace.outputs.withUnsafeMutableBufferPointer { out in trace.update.withUnsafeMutableBufferPointer { zs in
+        trace.reset.withUnsafeMutableBufferPointer { rs in trace.candidate.withUnsafeMutableBufferPointer { ns in
+        trace.recurrentCandidate.withUnsafeMutableBufferPointer { hns in
+            for b in 0..<batch {
+                let row = b * steps + t, x = row * h3, h = b * h3
+                for j in 0..<hs {
+                    let z = sigmoid(gx[x + j] + gh[h + j])
+                    let r = sigmoid(gx[x + hs + j] + gh[h + hs + j])
+                    let hn = gh[h + 2 * hs + j]
+                    let n = tanhf(gx[x + 2 * hs + j] + r * hn)
+                    let i = row * hs + j
+                    let previous: Float = t > 0 ? out[i - hs] : 0
+                    zs[i] = z; rs[i] = r; ns[i] = n; hns[i] = hn
+                    out[i] = (1 - z) * n + z * previous
+                }
+            }
+        } } } } } } }
     }
 
     // MARK: Backward (through time)
@@ -87,25 +99,8 @@ public final class GRU {
         var gatesHGradient = [Float](repeating: 0, count: batch * h3)
         var carry = [Float](repeating: 0, count: batch * hs)  // dL/dh flowing back from step t+1
         for t in stride(from: steps - 1, through: 0, by: -1) {
-            for b in 0..<batch {
-                let row = b * steps + t
-                for j in 0..<hs {
-                    let i = row * hs + j
-                    let dh = outputGradient[i] + carry[b * hs + j]
-                    let z = trace.update[i], r = trace.reset[i], n = trace.candidate[i], hn = trace.recurrentCandidate[i]
-                    let previous: Float = t > 0 ? trace.outputs[i - hs] : 0
-                    let dnPre = dh * (1 - z) * (1 - n * n)
-                    let dzPre = dh * (previous - n) * z * (1 - z)
-                    let drPre = dnPre * hn * r * (1 - r)
-                    gatesXGradient[row * h3 + j] = dzPre
-                    gatesXGradient[row * h3 + hs + j] = drPre
-                    gatesXGradient[row * h3 + 2 * hs + j] = dnPre
-                    gatesHGradient[b * h3 + j] = dzPre
-                    gatesHGradient[b * h3 + hs + j] = drPre
-                    gatesHGradient[b * h3 + 2 * hs + j] = dnPre * r
-                    carry[b * hs + j] = dh * z
-                }
-            }
+            Self.backwardStep(t, steps: steps, batch: batch, hidden: hs, trace: trace, outputGradient: outputGradient,
+                              carry: &carry, gatesXGradient: &gatesXGradient, gatesHGradient: &gatesHGradient)
             for b in 0..<batch { for j in 0..<h3 { recurrentBias.gradient[j] += gatesHGradient[b * h3 + j] } }
             guard t > 0 else { continue }
             trace.outputs.withUnsafeBufferPointer { out in
@@ -123,6 +118,38 @@ public final class GRU {
         BLAS.sgemm(transB: true, m: rows, n: inputSize, k: h3, a: gatesXGradient, lda: h3,
                    b: inputWeight.value, ldb: h3, c: &dx, ldc: inputSize)
         return dx
+    }
+
+    /// Gate gradients of step t from dL/dh (the layer above plus the carry from step t+1);
+    /// leaves in `carry` the part of dL/dh(t−1) that flows through the update gate.
+    private static func backwardStep(_ t: Int, steps: Int, batch: Int, hidden hs: Int, trace: Trace, outputGradient: [Float],
+                                     carry: inout [Float], gatesXGradient: inout [Float], gatesHGradient: inout [Float]) {
+        let h3 = 3 * hs
+        outputGradient.withUnsafeBufferPointer { dout in trace.outputs.withUnsafeBufferPointer { out in
+        trace.update.withUnsafeBufferPointer { zs in trace.reset.withUnsafeBufferPointer { rs in
+        trace.candidate.withUnsafeBufferPointer { ns in trace.recurrentCandidate.withUnsafeBufferPointer { hns in
+        carry.withUnsafeMutableBufferPointer { carry in gatesXGradient.withUnsafeMutableBufferPointer { dgx in
+        gatesHGradient.withUnsafeMutableBufferPointer { dgh in
+            for b in 0..<batch {
+                let row = b * steps + t
+                for j in 0..<hs {
+                    let i = row * hs + j
+                    let dh = dout[i] + carry[b * hs + j]
+                    let z = zs[i], r = rs[i], n = ns[i], hn = hns[i]
+                    let previous: Float = t > 0 ? out[i - hs] : 0
+                    let dnPre = dh * (1 - z) * (1 - n * n)
+                    let dzPre = dh * (previous - n) * z * (1 - z)
+                    let drPre = dnPre * hn * r * (1 - r)
+                    dgx[row * h3 + j] = dzPre
+                    dgx[row * h3 + hs + j] = drPre
+                    dgx[row * h3 + 2 * hs + j] = dnPre
+                    dgh[b * h3 + j] = dzPre
+                    dgh[b * h3 + hs + j] = drPre
+                    dgh[b * h3 + 2 * hs + j] = dnPre * r
+                    carry[b * hs + j] = dh * z
+                }
+            }
+        } } } } } } } } }
     }
 }
 
