@@ -1,0 +1,133 @@
+import Catalog
+import Foundation
+import Imaging
+import JointEmbedding
+import Tensor
+import TextEncoder
+import VisionEncoder
+
+/// `imgsearch-bench label-bridge [--catalog VAL.jsonl] [--model MODEL_DIR] [--photo PATH=TEXT …]`
+///
+/// The ImageNet-label bridge on its own and fused with a trained joint model: text→image R@K on
+/// the catalog (GUIDE.md protocol) for a grid of temperatures T and weights λ — how the defaults in
+/// `LabelBridge` were chosen. `--photo` ranks the given texts for each photo through the bridge alone.
+enum LabelBridgeBenchmark {
+    static func run(_ args: [String]) throws {
+        var catalog: URL?, model: URL?, photos: [(URL, String)] = []
+        var i = 0
+        while i < args.count {
+            let value = i + 1 < args.count ? args[i + 1] : ""
+            switch args[i] {
+            case "--catalog": catalog = URL(fileURLWithPath: value)
+            case "--model": model = URL(fileURLWithPath: value)
+            case "--photo":
+                let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw BenchmarkUsage("label-bridge … --photo PATH=TEXT") }
+                photos.append((URL(fileURLWithPath: parts[0]), parts[1]))
+            default: throw BenchmarkUsage("label-bridge [--catalog VAL.jsonl] [--model MODEL_DIR] [--photo PATH=TEXT …]")
+            }
+            i += 2
+        }
+        let backbone = try EfficientNetLite0.pretrained()
+        let bridge = LabelBridge(encoder: try MiniLM.pretrained(), classNames: ImageNetLabels.names)
+        if !photos.isEmpty { try rankPhotos(photos, backbone: backbone, bridge: bridge) }
+        if let catalog { try evaluate(catalog, model: model, backbone: backbone, bridge: bridge) }
+    }
+
+    /// Logits [N, 1000] and max-pooled features [N, C] of images, 32 per forward pass.
+    private static func extract(_ images: [URL], backbone: EfficientNetLite0) throws -> (logits: Tensor, maxPooled: Tensor) {
+        var logits: [Float] = [], pooled: [Float] = []
+        for start in stride(from: 0, to: images.count, by: 32) {
+            let batch = try images[start..<min(start + 32, images.count)].map { try ImageDecoder.decode(contentsOf: $0, hintSize: 224) }
+            let output = backbone.forward(ImageBatch.make(batch, backbone.preprocessing))
+            logits += output.logits?.data ?? []
+            pooled += output.maxPooled.data
+        }
+        guard logits.count == images.count * 1000 else { throw BenchmarkUsage("label-bridge: the backbone returned no ImageNet logits") }
+        return (Tensor(shape: [images.count, 1000], data: logits),
+                Tensor(shape: [images.count, backbone.featureDimension], data: pooled))
+    }
+
+    // MARK: Photos
+
+    private static func rankPhotos(_ photos: [(URL, String)], backbone: EfficientNetLite0, bridge: LabelBridge) throws {
+        let texts = photos.map(\.1)
+        let queries = bridge.textVectors(texts)
+        let logitsTensor = try extract(photos.map(\.0), backbone: backbone).logits
+        let logits = (0..<photos.count).map { Array(logitsTensor.data[($0 * 1000)..<(($0 + 1) * 1000)]) }
+        let images = bridge.imageVectors(logits: logitsTensor)
+        for (p, photo) in photos.enumerated() {
+            let image = Tensor(shape: [1, images.shape[1]], data: Array(images.data[(p * images.shape[1])..<((p + 1) * images.shape[1])]))
+            let scores = (0..<texts.count).map { t in
+                LabelBridge.similarities(query: queries.data[(t * queries.shape[1])..<((t + 1) * queries.shape[1])], images: image)[0]
+            }
+            let ranking = scores.indices.sorted { scores[$0] > scores[$1] }
+            let top = ImageNetLabels.top(1, logits: logits[p][...]).first?.name ?? "?"
+            print(json(["bench": "label_bridge_photo", "photo": photo.0.lastPathComponent, "imagenet_top1": top,
+                        "expected": photo.1, "ranked_first": texts[ranking[0]], "rank_of_expected": 1 + ranking.firstIndex(of: p)!]))
+        }
+    }
+
+    // MARK: Catalog
+
+    private static func evaluate(_ catalog: URL, model modelDirectory: URL?, backbone: EfficientNetLite0, bridge: LabelBridge) throws {
+        let kept = try CatalogLoader.load(catalog).items
+        let (logitsTensor, maxPooled) = try extract(kept.map { URL(fileURLWithPath: $0.image) }, backbone: backbone)
+        var groupOf: [String: Int] = [:], imageGroups: [Int] = [], groupTexts: [String] = []
+        for item in kept {
+            if groupOf[item.group] == nil {
+                groupOf[item.group] = groupTexts.count
+                let title = item.title.trimmingCharacters(in: .whitespacesAndNewlines)
+                groupTexts.append(title.isEmpty ? item.caption : title)
+            }
+            imageGroups.append(groupOf[item.group]!)
+        }
+        let textVectors = bridge.textVectors(groupTexts)
+        var tuned = bridge
+        var bestTemperature = bridge.temperature, bestRecall = -1.0
+        for temperature: Float in [0.5, 1, 1.5, 2, 3, 5] {
+            tuned.temperature = temperature
+            let report = RetrievalMetrics.textToImage(groupTexts: textVectors, images: tuned.imageVectors(logits: logitsTensor), imageGroups: imageGroups)
+            emit("label_bridge_alone", report, ["temperature": Double(temperature), "images": Double(kept.count), "groups": Double(groupTexts.count)])
+            if report.recallAt10 > bestRecall { bestRecall = report.recallAt10; bestTemperature = temperature }
+        }
+        guard let modelDirectory else { return }
+        let model = try JointModel.load(from: modelDirectory)
+        guard model.config.pooling == "max" else { throw BenchmarkUsage("label-bridge --model: only max-pooled models are supported here") }
+        let jointTexts = model.embedTexts(groupTexts), jointImages = model.embedImages(features: maxPooled)
+        tuned.temperature = bestTemperature
+        let bridgeImages = tuned.imageVectors(logits: logitsTensor)
+        for weight: Float in [0, 0.25, 0.5, 0.75, 1, 1.5, 2] {
+            let report = fusedReport(jointTexts, jointImages, textVectors, bridgeImages, weight: weight, imageGroups: imageGroups)
+            emit("label_bridge_fused", report, ["temperature": Double(bestTemperature), "weight": Double(weight)])
+        }
+    }
+
+    /// R@K under score = joint cosine + λ · bridge cosine, expressed as a distance for RetrievalMetrics.
+    private static func fusedReport(_ jointTexts: Tensor, _ jointImages: Tensor, _ bridgeTexts: Tensor, _ bridgeImages: Tensor,
+                                     weight: Float, imageGroups: [Int]) -> RetrievalReport {
+        // For unit rows, [a, √λ·b]·[c, √λ·d] = a·c + λ·b·d: concatenated vectors rank exactly by the fused score.
+        func concat(_ a: Tensor, _ b: Tensor) -> Tensor {
+            let rows = a.shape[0], scale = weight.squareRoot()
+            var data: [Float] = []
+            for r in 0..<rows {
+                data += a.data[(r * a.shape[1])..<((r + 1) * a.shape[1])]
+                data += b.data[(r * b.shape[1])..<((r + 1) * b.shape[1])].map { $0 * scale }
+            }
+            return Tensor(shape: [rows, a.shape[1] + b.shape[1]], data: data)
+        }
+        return RetrievalMetrics.textToImage(groupTexts: concat(jointTexts, bridgeTexts), images: concat(jointImages, bridgeImages),
+                                            imageGroups: imageGroups)
+    }
+
+    private static func emit(_ name: String, _ report: RetrievalReport, _ extra: [String: Double]) {
+        var figures = extra
+        figures["R@1"] = report.recallAt1; figures["R@5"] = report.recallAt5; figures["R@10"] = report.recallAt10
+        figures["median_rank"] = report.medianRank; figures["random_R@10"] = report.randomRecallAt10
+        print(json(["bench": name, "figures": figures]))
+    }
+
+    private static func json(_ object: [String: Any]) -> String {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+    }
+}
