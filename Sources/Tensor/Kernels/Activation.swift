@@ -7,6 +7,7 @@ public enum Activation: String, Codable, Sendable {
     /// Adds `bias[c]` to every row of `matrix[rows × columns]` and applies the activation, in place.
     @inlinable
     public func addBias(_ bias: UnsafePointer<Float>, to matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        let (lower, upper) = (SIMD16<Float>(repeating: bounds.lower), SIMD16<Float>(repeating: bounds.upper))
         let vectorEnd = columns & ~15
         for row in 0..<rows {
             let line = matrix + row * columns
@@ -14,7 +15,7 @@ public enum Activation: String, Codable, Sendable {
             while c < vectorEnd {
                 let raw = UnsafeMutableRawPointer(line + c)
                 let v = raw.loadUnaligned(as: SIMD16<Float>.self) + UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD16<Float>.self)
-                raw.storeBytes(of: callAsFunction(v), as: SIMD16<Float>.self)
+                raw.storeBytes(of: v.clamp(lower, upper), as: SIMD16<Float>.self)
                 c += 16
             }
             while c < columns {
@@ -24,23 +25,13 @@ public enum Activation: String, Codable, Sendable {
         }
     }
 
-    /// The activation of 16 lanes. Compare-and-blend rather than `clamped`/`min`, which the
-    /// compiler does not vectorise (NaN rules).
-    @inlinable @inline(__always)
-    public func callAsFunction(_ v: SIMD16<Float>) -> SIMD16<Float> {
+    /// The activation as a clamp to [lower, upper], the branch-free form the vector loops use.
+    @inlinable
+    public var bounds: (lower: Float, upper: Float) {
         switch self {
-        case .identity: return v
-        case .relu: return v.replacing(with: 0, where: v .< 0)
-        case .relu6: return v.replacing(with: 0, where: v .< 0).replacing(with: 6, where: v .> 6)
-        }
-    }
-
-    @inlinable @inline(__always)
-    public func callAsFunction(_ v: SIMD8<Float>) -> SIMD8<Float> {
-        switch self {
-        case .identity: return v
-        case .relu: return v.replacing(with: 0, where: v .< 0)
-        case .relu6: return v.replacing(with: 0, where: v .< 0).replacing(with: 6, where: v .> 6)
+        case .identity: return (-.infinity, .infinity)
+        case .relu: return (0, .infinity)
+        case .relu6: return (0, 6)
         }
     }
 
@@ -56,13 +47,30 @@ public enum Activation: String, Codable, Sendable {
     /// Applies the activation to `count` values in place.
     public func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
         guard self != .identity else { return }
+        let (lower, upper) = (SIMD16<Float>(repeating: bounds.lower), SIMD16<Float>(repeating: bounds.upper))
         let vectorEnd = count & ~15
         var i = 0
         while i < vectorEnd {
             let raw = UnsafeMutableRawPointer(values + i)
-            raw.storeBytes(of: callAsFunction(raw.loadUnaligned(as: SIMD16<Float>.self)), as: SIMD16<Float>.self)
+            raw.storeBytes(of: raw.loadUnaligned(as: SIMD16<Float>.self).clamp(lower, upper), as: SIMD16<Float>.self)
             i += 16
         }
         while i < count { values[i] = callAsFunction(values[i]); i += 1 }
+    }
+}
+
+// Lane-wise clamp by compare-and-blend: `clamped(lowerBound:upperBound:)` and `pointwiseMin` follow
+// IEEE NaN rules that the compiler does not turn into vector min/max. Concrete types, so no generic dispatch.
+extension SIMD16 where Scalar == Float {
+    @inlinable @inline(__always)
+    public func clamp(_ lower: Self, _ upper: Self) -> Self {
+        replacing(with: lower, where: self .< lower).replacing(with: upper, where: self .> upper)
+    }
+}
+
+extension SIMD8 where Scalar == Float {
+    @inlinable @inline(__always)
+    public func clamp(_ lower: Self, _ upper: Self) -> Self {
+        replacing(with: lower, where: self .< lower).replacing(with: upper, where: self .> upper)
     }
 }

@@ -62,6 +62,7 @@ public struct DepthwiseConv2D: Sendable {
         let top = oy * stride - padTop
         let kyStart = Swift.max(0, -top), kyEnd = Swift.min(kernelHeight, height - top)
         let pixelStep = stride * channels
+        let (lower, upper) = (Vector(repeating: activation.bounds.lower), Vector(repeating: activation.bounds.upper))
         // Output columns whose taps all lie inside the image: [interiorStart, interiorEnd).
         let interiorStart = Swift.min(outWidth, (padLeft + stride - 1) / stride)
         let interiorEnd = Swift.max(interiorStart, Swift.min(outWidth, (width - kernelWidth + padLeft) / stride + 1))
@@ -85,10 +86,10 @@ public struct DepthwiseConv2D: Sendable {
                         }
                     }
                     let out = UnsafeMutableRawPointer(row + ox * channels + c), step = channels * 4
-                    out.storeBytes(of: activation(a0), as: Vector.self)
-                    out.storeBytes(of: activation(a1), toByteOffset: step, as: Vector.self)
-                    out.storeBytes(of: activation(a2), toByteOffset: 2 * step, as: Vector.self)
-                    out.storeBytes(of: activation(a3), toByteOffset: 3 * step, as: Vector.self)
+                    out.storeBytes(of: a0.clamp(lower, upper), as: Vector.self)
+                    out.storeBytes(of: a1.clamp(lower, upper), toByteOffset: step, as: Vector.self)
+                    out.storeBytes(of: a2.clamp(lower, upper), toByteOffset: 2 * step, as: Vector.self)
+                    out.storeBytes(of: a3.clamp(lower, upper), toByteOffset: 3 * step, as: Vector.self)
                     ox += 4
                 } else {
                     let kxStart = Swift.max(0, -left), kxEnd = Swift.min(kernelWidth, width - left)
@@ -98,7 +99,7 @@ public struct DepthwiseConv2D: Sendable {
                         let weight = weights + ky * kernelWidth * channels + c
                         for kx in kxStart..<kxEnd { a += load(input + kx * channels) * load(weight + kx * channels) }
                     }
-                    UnsafeMutableRawPointer(row + ox * channels + c).storeBytes(of: activation(a), as: Vector.self)
+                    UnsafeMutableRawPointer(row + ox * channels + c).storeBytes(of: a.clamp(lower, upper), as: Vector.self)
                     ox += 1
                 }
             }
