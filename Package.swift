@@ -66,10 +66,10 @@ let package = Package(
 
         // MARK: Tests, one target per library
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "WeightsTests", dependencies: ["Weights"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "VisionEncoderTests", dependencies: ["VisionEncoder"]),
-        .testTarget(name: "TextEncoderTests", dependencies: ["TextEncoder"]),
+        .testTarget(name: "WeightsTests", dependencies: ["Weights"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
+        .testTarget(name: "VisionEncoderTests", dependencies: ["VisionEncoder"], exclude: ["Fixtures"]),
+        .testTarget(name: "TextEncoderTests", dependencies: ["TextEncoder"], exclude: ["Fixtures"]),
         .testTarget(name: "JointEmbeddingTests", dependencies: ["JointEmbedding"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "SearchTests", dependencies: ["Search"]),

@@ -1,0 +1,160 @@
+import Foundation
+import XCTest
+
+/// The product as a user drives it, on a small real catalog built from the Debian packages:
+/// dataset → train → index (twice: incremental) → check → search (text, image, id, batch) → eval → plot,
+/// plus the errors a user meets first. One pipeline, shared by the tests below (built once).
+final class EndToEndTests: XCTestCase {
+    nonisolated(unsafe) static var workspace: URL?
+
+    /// Builds (once) a workspace with data, model and index; later tests reuse it.
+    static func pipeline() throws -> URL {
+        if let workspace { return workspace }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("imgsearch-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let env = ["IMGSEARCH_CACHE": root.appendingPathComponent("cache").path]
+        let data = root.appendingPathComponent("data").path
+        let steps: [[String]] = [
+            ["dataset", "demo", "--out", data, "--limit", "120", "--quiet"],
+            ["train", "--catalog", "\(data)/train.jsonl", "--val", "\(data)/val.jsonl",
+             "--out", root.appendingPathComponent("model").path, "--epochs", "3", "--quiet"],
+            ["index", "--catalog", "\(data)/catalog.jsonl", "--model", root.appendingPathComponent("model").path,
+             "--index", root.appendingPathComponent("index").path, "--quiet"],
+        ]
+        for step in steps {
+            let result = try CLIRunner.run(step, environment: env)
+            guard result.status == 0 else {
+                throw NSError(domain: "e2e", code: Int(result.status),
+                              userInfo: [NSLocalizedDescriptionKey: "imgsearch \(step.joined(separator: " ")) failed:\n\(result.stderr)\n\(result.stdout)"])
+            }
+        }
+        workspace = root
+        return root
+    }
+
+    private func env(_ root: URL) -> [String: String] { ["IMGSEARCH_CACHE": root.appendingPathComponent("cache").path] }
+
+    private func catalogLines(_ url: URL) throws -> [[String: Any]] {
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    private func jsonLines(_ text: String) throws -> [[String: Any]] {
+        try text.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+    }
+
+    // MARK: Data set and index
+
+    func testDemoDatasetIsSplitByGroupAndIndexedCompletely() throws {
+        let root = try Self.pipeline()
+        let data = root.appendingPathComponent("data")
+        let train = try catalogLines(data.appendingPathComponent("train.jsonl"))
+        let val = try catalogLines(data.appendingPathComponent("val.jsonl"))
+        let all = try catalogLines(data.appendingPathComponent("catalog.jsonl"))
+        XCTAssertEqual(train.count + val.count, all.count)
+        XCTAssertGreaterThan(val.count, 0)
+        let trainGroups = Set(train.compactMap { $0["group"] as? String })
+        let valGroups = Set(val.compactMap { $0["group"] as? String })
+        XCTAssertTrue(trainGroups.isDisjoint(with: valGroups), "a group sits on both sides of the split")
+
+        // A second run over the same catalog encodes nothing and keeps every item.
+        let again = try CLIRunner.run(["index", "--catalog", data.appendingPathComponent("catalog.jsonl").path,
+                                       "--model", root.appendingPathComponent("model").path,
+                                       "--index", root.appendingPathComponent("index").path, "--quiet"], environment: env(root))
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("unchanged"), again.stdout)
+        let check = try CLIRunner.run(["index", "--check", "--index", root.appendingPathComponent("index").path])
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+    }
+
+    // MARK: Search
+
+    func testTextSearchReturnsKSortedResultsAsJSONLines() throws {
+        let root = try Self.pipeline()
+        let result = try CLIRunner.run(["search", "--index", root.appendingPathComponent("index").path,
+                                        "banana", "-k", "5", "--json"], environment: env(root))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = try jsonLines(result.stdout)
+        XCTAssertEqual(lines.count, 1)
+        XCTAssertEqual(lines[0]["query"] as? String, "banana")
+        let results = try XCTUnwrap(lines[0]["results"] as? [[String: Any]])
+        XCTAssertEqual(results.count, 5)
+        let distances = results.compactMap { $0["distance"] as? Double }
+        XCTAssertEqual(distances, distances.sorted())
+        for r in results {
+            XCTAssertNotNil(r["id"] as? String)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: try XCTUnwrap(r["image"] as? String)))
+        }
+    }
+
+    func testImageQueryFindsTheImageItselfFirst() throws {
+        let root = try Self.pipeline()
+        let items = try catalogLines(root.appendingPathComponent("data/catalog.jsonl"))
+        let item = items[items.count / 2]
+        let image = root.appendingPathComponent("data").appendingPathComponent(try XCTUnwrap(item["image"] as? String)).path
+        let result = try CLIRunner.run(["search", "--index", root.appendingPathComponent("index").path,
+                                        "--image", image, "-k", "3", "--json"], environment: env(root))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let first = try XCTUnwrap((try jsonLines(result.stdout).first?["results"] as? [[String: Any]])?.first)
+        XCTAssertEqual(first["id"] as? String, item["id"] as? String)
+        XCTAssertEqual(try XCTUnwrap(first["distance"] as? Double), 0, accuracy: 1e-3)
+
+        let similar = try CLIRunner.run(["search", "--index", root.appendingPathComponent("index").path,
+                                         "--id", try XCTUnwrap(item["id"] as? String), "-k", "3", "--json"], environment: env(root))
+        XCTAssertEqual(similar.status, 0, similar.stderr)
+        XCTAssertEqual(try jsonLines(similar.stdout).first.flatMap { ($0["results"] as? [[String: Any]])?.count }, 3)
+    }
+
+    func testBatchQueriesGiveOneLinePerQuery() throws {
+        let root = try Self.pipeline()
+        let queries = root.appendingPathComponent("queries.txt")
+        try "dog\nred heart\n\nsmiling face\n".write(to: queries, atomically: true, encoding: .utf8)
+        let result = try CLIRunner.run(["search", "--index", root.appendingPathComponent("index").path,
+                                        "--queries", queries.path, "-k", "2", "--json"], environment: env(root))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try jsonLines(result.stdout).compactMap { $0["query"] as? String }, ["dog", "red heart", "smiling face"])
+    }
+
+    // MARK: Evaluation and plot
+
+    func testEvalReportsRecallsBesideTheRandomRanker() throws {
+        let root = try Self.pipeline()
+        let result = try CLIRunner.run(["eval", "--model", root.appendingPathComponent("model").path,
+                                        "--catalog", root.appendingPathComponent("data/val.jsonl").path, "--json"],
+                                       environment: env(root))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let t2i = try XCTUnwrap(report["textToImage"] as? [String: Any])
+        let r1 = try XCTUnwrap(t2i["recallAt1"] as? Double), r10 = try XCTUnwrap(t2i["recallAt10"] as? Double)
+        XCTAssertTrue((0...1).contains(r1) && r1 <= r10, "\(t2i)")
+        XCTAssertNotNil(t2i["randomRecallAt10"] as? Double)
+        XCTAssertNotNil(report["imageToText"] as? [String: Any])
+    }
+
+    func testPlotWritesAPNGAndAnSVG() throws {
+        let root = try Self.pipeline()
+        let png = root.appendingPathComponent("plot.png"), svg = root.appendingPathComponent("plot.svg")
+        let result = try CLIRunner.run(["plot", "--model", root.appendingPathComponent("model").path,
+                                        "--catalog", root.appendingPathComponent("data/val.jsonl").path,
+                                        "--out", png.path, "--svg", svg.path, "-n", "40"], environment: env(root))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(Array(try Data(contentsOf: png).prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        XCTAssertTrue(try String(contentsOf: svg, encoding: .utf8).contains("<svg"))
+    }
+
+    // MARK: Errors a user meets first
+
+    func testMissingIndexIsAClearErrorNamingThePath() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-index-\(UUID().uuidString)").path
+        let result = try CLIRunner.run(["search", "--index", missing, "dog"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains(missing), result.stderr)
+    }
+
+    func testSearchNeedsExactlyOneQuery() throws {
+        let result = try CLIRunner.run(["search", "--index", "/tmp", "dog", "--id", "x"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("exactly one query"), result.stderr)
+    }
+}
