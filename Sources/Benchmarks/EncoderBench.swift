@@ -19,9 +19,7 @@ enum EncoderBench {
         if let batch = option("--peak-memory").flatMap(Int.init) {
             Parallel.configure(threads: list("--threads", [ProcessInfoCores.count]).first ?? 2)
             _ = model.forward(syntheticInput(count: batch, size: 224))
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            return report("encoder_peak_memory", ["batch": Double(batch), "peak_rss_mb": Double(usage.ru_maxrss) / 1024])
+            return report("encoder_peak_memory", ["batch": Double(batch), "peak_rss_mb": peakResidentMegabytes()])
         }
 
         let runs = Int(option("--runs") ?? "") ?? 5
@@ -74,6 +72,13 @@ enum EncoderBench {
         product()
         let times = (0..<20).map { _ in seconds(product) }.sorted()
         return 2 * Double(m * n * k) / times[times.count / 2] / 1e9
+    }
+
+    /// VmHWM of this process. Not `getrusage`'s ru_maxrss, which a child inherits from a large parent across fork/exec.
+    private static func peakResidentMegabytes() -> Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
     }
 
     private static func seconds(_ body: () -> Void) -> Double {

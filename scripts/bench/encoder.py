@@ -8,7 +8,7 @@ ratio ours/ORT, sgemm GFLOP/s and the encoder's GFLOP/s, and peak memory at batc
 
     python3 scripts/bench/encoder.py [--bench .build/release/imgsearch-bench] [--runs 5]
 """
-import argparse, json, math, os, platform, resource, subprocess, sys, tempfile, time
+import argparse, json, math, os, platform, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,11 +100,17 @@ def nchw(n):
 
 # MARK: Runs
 
+BLAS_CORE = None
+
+
 def blas_environment():
     """OpenBLAS 0.3.21 does not know Zen 4/5 and falls back to its AVX2 (Haswell) kernels; on CPUs with
-    AVX-512 we select its SkylakeX kernels, as ORT's MLAS picks AVX-512 itself."""
+    AVX-512 (unless OPENBLAS_CORETYPE or --blas-core says otherwise) we select its SkylakeX kernels,
+    as ORT's MLAS picks AVX-512 itself."""
     env = dict(os.environ)
-    if "OPENBLAS_CORETYPE" not in env and " avx512f" in open("/proc/cpuinfo").read():
+    if BLAS_CORE:
+        env["OPENBLAS_CORETYPE"] = BLAS_CORE
+    elif "OPENBLAS_CORETYPE" not in env and " avx512f" in open("/proc/cpuinfo").read():
         env["OPENBLAS_CORETYPE"] = "SkylakeX"
     return env
 
@@ -116,9 +122,9 @@ def ours(bench, *args):
 
 
 def peak_memory_ort(onnx_path, batch, threads):
-    code = (f"import sys,resource; sys.path[:0]={[str(ROOT / 'scripts' / 'bench'), str(ROOT / 'scripts' / 'reference')]!r};"
+    code = (f"import sys; sys.path[:0]={[str(ROOT / 'scripts' / 'bench'), str(ROOT / 'scripts' / 'reference')]!r};"
             f"import encoder as e; s=e.session({onnx_path!r},{threads}); s.run(None, {{'input': e.nchw({batch})}});"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)")
+            "print([int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')][0]/1024)")
     return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()[-1])
 
 
@@ -127,7 +133,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bench", default=str(ROOT / ".build" / "release" / "imgsearch-bench"))
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--blas-core", help="OPENBLAS_CORETYPE for our side, e.g. SkylakeX or Haswell")
     a = parser.parse_args()
+    global BLAS_CORE
+    BLAS_CORE = a.blas_core
     a.bench = os.path.abspath(a.bench)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     print(f"machine: {os.cpu_count()} cores, {cpu}; OpenBLAS core type: {blas_environment().get('OPENBLAS_CORETYPE', 'auto')}")
