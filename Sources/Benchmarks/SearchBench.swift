@@ -1,0 +1,143 @@
+import Foundation
+import Search
+import Tensor
+
+/// `imgsearch-bench search exact VECTORS.f32 N QUERIES.f32 NQ D [--threads T] [--repeats R]`
+/// `imgsearch-bench search hnsw VECTORS.f32 N QUERIES.f32 NQ D TRUTH.i32 --m M --ef-construction E --ef 16,32,…`
+/// `imgsearch-bench search int8 VECTORS.f32 N QUERIES.f32 NQ D`
+///
+/// Our side of scripts/bench/search.py; inputs are raw little-endian float32 rows written once by
+/// the script and memory-mapped here. Prints one JSON line per measurement.
+enum SearchBenchmark {
+    static func run(_ args: [String]) throws {
+        guard args.count >= 6, let n = Int(args[2]), let nq = Int(args[4]), let d = Int(args[5]) else {
+            throw BenchmarkUsage("search {exact|hnsw|int8} VECTORS.f32 N QUERIES.f32 NQ D [options]")
+        }
+        func option(_ name: String) -> String? { args.firstIndex(of: name).flatMap { args.indices.contains($0 + 1) ? args[$0 + 1] : nil } }
+        let vectors = try VectorMatrix(mappedFile: URL(fileURLWithPath: args[1]), offset: 0, count: n, dimension: d)
+        let queries = try VectorMatrix(mappedFile: URL(fileURLWithPath: args[3]), offset: 0, count: nq, dimension: d)
+        Parallel.configure(threads: option("--threads").flatMap(Int.init) ?? ProcessInfoCores.count)
+        switch args[0] {
+        case "exact": try exact(vectors, queries, repeats: option("--repeats").flatMap(Int.init) ?? 20)
+        case "hnsw":
+            guard args.count >= 7 else { throw BenchmarkUsage("search hnsw … TRUTH.i32 [--m M] [--ef-construction E] [--ef 16,32]") }
+            let truth = try Data(contentsOf: URL(fileURLWithPath: args[6])).withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+            try hnsw(vectors, queries, truth: truth, m: option("--m").flatMap(Int.init) ?? 16,
+                     efConstruction: option("--ef-construction").flatMap(Int.init) ?? 200,
+                     efs: (option("--ef") ?? "16,32,64,128,256").split(separator: ",").compactMap { Int($0) })
+        case "int8": try int8(vectors, queries)
+        default: throw BenchmarkUsage("search mode must be exact, hnsw or int8, not \(args[0])")
+        }
+    }
+
+    // MARK: Exact search and the memory-bandwidth floor
+
+    private static func exact(_ vectors: VectorMatrix, _ queries: VectorMatrix, repeats: Int) throws {
+        let start = now()
+        let search = ExactSearch(vectors)  // maps in the pages and computes the norms
+        let prepare = now() - start
+        let bandwidth = readBandwidth(byteCount: 512 << 20)
+        var single: [Double] = []
+        for r in 0..<repeats {
+            let query = queries.rowArray(r % queries.count)
+            let t = now()
+            _ = search.search(query, k: 10)
+            single.append(now() - t)
+        }
+        let batchQueries = VectorMatrix(dimension: queries.dimension, values: Array(queries.values.prefix(256 * queries.dimension)))
+        var batch: [Double] = []
+        for _ in 0..<3 {
+            let t = now()
+            _ = search.search(queries: batchQueries, k: 10)
+            batch.append(now() - t)
+        }
+        let scanned = Double(vectors.count * vectors.dimension * 4 + vectors.count * 4)  // rows + norms
+        try emit("exact", ["n": Double(vectors.count), "d": Double(vectors.dimension), "threads": Double(Parallel.threads),
+                           "prepare_seconds": prepare, "single_seconds": median(single),
+                           "batch256_seconds": median(batch), "batch_queries": Double(batchQueries.count),
+                           "bandwidth_gbs": bandwidth / 1e9, "floor_seconds": scanned / bandwidth,
+                           "single_over_floor": median(single) / (scanned / bandwidth)])
+    }
+
+    /// STREAM-like read: sums a buffer larger than the caches on all threads; best of 5 passes.
+    private static func readBandwidth(byteCount: Int) -> Double {
+        let count = byteCount / 4
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { buffer.deallocate() }
+        buffer.initialize(repeating: 1, count: count)
+        var best = Double.infinity
+        var sums = [Float](repeating: 0, count: Parallel.threads)
+        for _ in 0..<5 {
+            let t = now()
+            sums.withUnsafeMutableBufferPointer { sums in
+                let sums = sums
+                Parallel.forEach(sums.count) { w in
+                    let lo = count * w / sums.count, hi = count * (w + 1) / sums.count
+                    sums[w] = Distance.dot(buffer + lo, buffer + lo, hi - lo)  // same loads as a scan
+                }
+            }
+            best = min(best, now() - t)
+        }
+        precondition(sums.reduce(0, +) > 0)
+        return Double(byteCount) / best
+    }
+
+    // MARK: HNSW
+
+    private static func hnsw(_ vectors: VectorMatrix, _ queries: VectorMatrix, truth: [Int32], m: Int,
+                             efConstruction: Int, efs: [Int]) throws {
+        let k = 10
+        guard truth.count >= queries.count * k else { throw BenchmarkUsage("truth file holds \(truth.count) ids, \(queries.count * k) needed") }
+        let index = HNSWIndex(dimension: vectors.dimension, parameters: .init(m: m, efConstruction: efConstruction),
+                              capacity: vectors.count)
+        let start = now()
+        index.add(contentsOf: vectors)
+        let build = now() - start
+        try emit("hnsw_build", ["n": Double(vectors.count), "m": Double(m), "ef_construction": Double(efConstruction),
+                                "build_seconds": build])
+        for ef in efs {
+            var hits = 0
+            let t = now()
+            for q in 0..<queries.count {
+                let found = index.search(queries.rowArray(q), k: k, ef: ef)
+                let expected = Set(truth[(q * k)..<((q + 1) * k)].map(Int.init))
+                hits += found.filter { expected.contains($0.index) }.count
+            }
+            let seconds = now() - t
+            try emit("hnsw_search", ["ef": Double(ef), "qps": Double(queries.count) / seconds,
+                                     "recall10": Double(hits) / Double(queries.count * k)])
+        }
+    }
+
+    // MARK: int8
+
+    private static func int8(_ vectors: VectorMatrix, _ queries: VectorMatrix) throws {
+        let quantized = QuantizedMatrix(quantizing: vectors)
+        let exact = ExactSearch(vectors)
+        var hits = 0, total = 0
+        var seconds: [Double] = []
+        for q in 0..<min(queries.count, 100) {
+            let query = queries.rowArray(q)
+            let t = now()
+            let found = quantized.search(query, k: 10)
+            seconds.append(now() - t)
+            let expected = Set(exact.search(query, k: 10).map(\.index))
+            hits += found.filter { expected.contains($0.index) }.count
+            total += 10
+        }
+        try emit("int8", ["recall10": Double(hits) / Double(total), "single_seconds": median(seconds),
+                          "bytes_ratio": Double(vectors.count * vectors.dimension * 4) / Double(quantized.byteCount)])
+    }
+
+    // MARK: Helpers
+
+    private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    private static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+    private static func emit(_ name: String, _ figures: [String: Double]) throws {
+        let json = try JSONSerialization.data(withJSONObject: ["bench": "search_\(name)", "figures": figures], options: [.sortedKeys])
+        print(String(decoding: json, as: UTF8.self))
+        fflush(stdout)
+    }
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Search benchmark: ours (imgsearch-bench search) vs faiss and hnswlib on the same vectors.
+
+1. Exact kNN (k=10) vs faiss IndexFlatL2: one query (median of --repeats) and a batch of 256,
+   at 70,000×256 and 1,000,000×256, all cores for both. Our run also measures the read bandwidth
+   (STREAM-like sum) and reports the single-query time over the floor = bytes scanned / bandwidth.
+2. HNSW vs hnswlib and faiss IndexHNSWFlat: same M / efConstruction, 1 thread, 200,000 clustered
+   256-d vectors, 1,000 queries; queries/s at each ef and at the smallest ef reaching recall@10 ≥ 0.95
+   (against exact ground truth), and build time.
+3. int8 scalar quantisation: recall@10 against float exact search, memory ratio.
+
+Vectors are generated once into bench-data/search/ (gitignored) as raw float32 and read by both sides.
+
+usage: scripts/bench/search.py [--bench .build/release/imgsearch-bench] [--skip-1m] [--hnsw-n 200000]
+                               [--m 16] [--ef-construction 100] [--only exact|hnsw|int8]
+"""
+import argparse, json, os, platform, subprocess, time
+import numpy as np
+
+DATA = "bench-data/search"
+D = 256
+
+
+def ensure(path, make):
+    if not os.path.exists(path):
+        array = make()
+        array.tofile(path + ".tmp")
+        os.replace(path + ".tmp", path)
+    return path
+
+
+def gaussian(n, seed):
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, D), np.float32)
+    for start in range(0, n, 100_000):  # chunks keep the float64 temporaries small
+        out[start:start + 100_000] = rng.standard_normal((min(100_000, n - start), D), dtype=np.float32)
+    return out
+
+
+def clustered(n, seed, clusters=2000):
+    rng = np.random.default_rng(1234)  # same centres for data and queries
+    centres = rng.standard_normal((clusters, D), dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, clusters, n)
+    return (centres[labels] + 0.5 * rng.standard_normal((n, D), dtype=np.float32)).astype(np.float32)
+
+
+def load(path, n):
+    return np.fromfile(path, np.float32, n * D).reshape(n, D)
+
+
+def ours(bench, *args):
+    out = subprocess.run([bench, "search", *map(str, args)], check=True, capture_output=True, text=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def median_time(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def row(name, mine, peer, unit, higher_better=False):
+    ratio = (mine / peer) if higher_better else (peer / mine)
+    print(f"  {name:<34} ours {mine:>10.4g} {unit:<4} peer {peer:>10.4g} {unit:<4} ratio {ratio:5.2f}×")
+
+
+def exact(args, n, label):
+    import faiss
+    vectors = ensure(f"{DATA}/gauss{label}.f32", lambda: gaussian(n, 1))
+    queries = ensure(f"{DATA}/gauss_queries.f32", lambda: gaussian(256, 2))
+    mine = ours(args.bench, "exact", vectors, n, queries, 256, D, "--repeats", args.repeats)[0]["figures"]
+    x, q = load(vectors, n), load(queries, 256)
+    faiss.omp_set_num_threads(os.cpu_count())
+    index = faiss.IndexFlatL2(D); index.add(x)
+    single = [median_time(lambda i=i: index.search(q[i:i + 1], 10), 1) for i in range(args.repeats)]
+    faiss_single = float(np.median(single))
+    faiss_batch = median_time(lambda: index.search(q, 10), 3)
+    print(f"exact k=10, {n:,}×{D} ({os.cpu_count()} threads):")
+    row("1 query (s)", mine["single_seconds"], faiss_single, "s")
+    row("batch of 256 (s)", mine["batch256_seconds"], faiss_batch, "s")
+    print(f"  read bandwidth {mine['bandwidth_gbs']:.1f} GB/s → floor {mine['floor_seconds'] * 1e3:.1f} ms; "
+          f"our single query = {mine['single_over_floor']:.2f}× the floor (target ≤ 1.5×)")
+    del index, x
+
+
+def hnsw(args):
+    import faiss, hnswlib
+    n, nq, k = args.hnsw_n, 1000, 10
+    vectors = ensure(f"{DATA}/clustered{n}.f32", lambda: clustered(n, 3))
+    queries = ensure(f"{DATA}/clustered_queries.f32", lambda: clustered(nq, 4))
+    x, q = load(vectors, n), load(queries, nq)
+    truth_path = f"{DATA}/clustered{n}_truth.i32"
+    if not os.path.exists(truth_path):
+        flat = faiss.IndexFlatL2(D); flat.add(x)
+        flat.search(q, k)[1].astype(np.int32).tofile(truth_path)
+    truth = np.fromfile(truth_path, np.int32).reshape(nq, k)
+    efs = [int(e) for e in args.ef.split(",")]
+
+    def recall(found):
+        return float(np.mean([len(set(f) & set(t)) / k for f, t in zip(found, truth)]))
+
+    def sweep(search):
+        results = {}
+        for ef in efs:
+            t = time.perf_counter()
+            found = [search(q[i:i + 1], ef)[0] for i in range(nq)]
+            results[ef] = (nq / (time.perf_counter() - t), recall(found))
+        return results
+
+    # hnswlib
+    hl = hnswlib.Index(space="l2", dim=D)
+    hl.init_index(max_elements=n, M=args.m, ef_construction=args.ef_construction, random_seed=42)
+    hl.set_num_threads(1)
+    t = time.perf_counter(); hl.add_items(x, num_threads=1); hl_build = time.perf_counter() - t
+
+    def hl_search(v, ef):
+        hl.set_ef(max(ef, k)); return hl.knn_query(v, k=k, num_threads=1)[0]
+    hl_sweep = sweep(hl_search)
+    del hl
+
+    # faiss HNSW
+    faiss.omp_set_num_threads(1)
+    fi = faiss.IndexHNSWFlat(D, args.m)
+    fi.hnsw.efConstruction = args.ef_construction
+    t = time.perf_counter(); fi.add(x); fi_build = time.perf_counter() - t
+
+    def fi_search(v, ef):
+        fi.hnsw.efSearch = max(ef, k); return fi.search(v, k)[1]
+    fi_sweep = sweep(fi_search)
+    del fi
+
+    lines = ours(args.bench, "hnsw", vectors, n, queries, nq, D, truth_path, "--threads", 1, "--m", args.m,
+                 "--ef-construction", args.ef_construction, "--ef", args.ef)
+    our_build = next(l["figures"]["build_seconds"] for l in lines if l["bench"] == "search_hnsw_build")
+    our_sweep = {int(l["figures"]["ef"]): (l["figures"]["qps"], l["figures"]["recall10"])
+                 for l in lines if l["bench"] == "search_hnsw_search"}
+
+    print(f"HNSW {n:,}×{D} clustered, M={args.m}, efConstruction={args.ef_construction}, 1 thread, {nq} queries:")
+    print(f"  {'ef':>4}  {'ours q/s':>9} {'recall':>6}  {'hnswlib q/s':>11} {'recall':>6}  {'faiss q/s':>9} {'recall':>6}")
+    for ef in efs:
+        (a, ra), (b, rb), (c, rc) = our_sweep[ef], hl_sweep[ef], fi_sweep[ef]
+        print(f"  {ef:>4}  {a:>9.0f} {ra:>6.3f}  {b:>11.0f} {rb:>6.3f}  {c:>9.0f} {rc:>6.3f}")
+
+    def at_target(sweep_):
+        ok = [(ef, qps, r) for ef, (qps, r) in sorted(sweep_.items()) if r >= 0.95]
+        return ok[0] if ok else None
+    mine, peer_hl, peer_fi = at_target(our_sweep), at_target(hl_sweep), at_target(fi_sweep)
+    if mine and peer_hl:
+        row(f"q/s at recall≥0.95 vs hnswlib", mine[1], peer_hl[1], "q/s", higher_better=True)
+    if mine and peer_fi:
+        row(f"q/s at recall≥0.95 vs faiss HNSW", mine[1], peer_fi[1], "q/s", higher_better=True)
+    row("build (s) vs hnswlib", our_build, hl_build, "s")
+    row("build (s) vs faiss HNSW", our_build, fi_build, "s")
+
+
+def int8(args):
+    n = 70_000
+    vectors = ensure(f"{DATA}/clustered{n}.f32", lambda: clustered(n, 5))
+    queries = ensure(f"{DATA}/clustered_queries.f32", lambda: clustered(1000, 4))
+    f = ours(args.bench, "int8", vectors, n, queries, 1000, D)[0]["figures"]
+    print(f"int8 scalar quantisation, {n:,}×{D} clustered: recall@10 {f['recall10']:.3f} vs float exact, "
+          f"{f['bytes_ratio']:.2f}× less memory, 1 query {f['single_seconds'] * 1e3:.2f} ms")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bench", default=".build/release/imgsearch-bench")
+    ap.add_argument("--skip-1m", action="store_true")
+    ap.add_argument("--hnsw-n", type=int, default=200_000)
+    ap.add_argument("--m", type=int, default=16)
+    ap.add_argument("--ef-construction", type=int, default=100)
+    ap.add_argument("--ef", default="16,32,48,64,96,128,256")
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--only", choices=["exact", "hnsw", "int8"])
+    args = ap.parse_args()
+    os.makedirs(DATA, exist_ok=True)
+    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
+    if args.only in (None, "exact"):
+        exact(args, 70_000, "70k")
+        if not args.skip_1m:
+            exact(args, 1_000_000, "1m")
+    if args.only in (None, "hnsw"):
+        hnsw(args)
+    if args.only in (None, "int8"):
+        int8(args)
+
+
+if __name__ == "__main__":
+    main()
