@@ -89,6 +89,11 @@ struct IndexCommand: AsyncParsableCommand {
         let report = try store.checkIntegrity()
         print(report)
         if !report.isHealthy { throw ExitCode(1) }
+        if let recall = try SearchGraphCheck.measure(store) {
+            print(recall)
+        } else {
+            print("no up-to-date search graph saved yet (the first approximate search builds it)")
+        }
     }
 
     private func printError(_ message: String) {

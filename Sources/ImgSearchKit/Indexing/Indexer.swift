@@ -2,6 +2,7 @@ import Catalog
 import Foundation
 import Imaging
 import IndexStore
+import Search
 import Tensor
 
 /// Catalog → index, incrementally: only images that are new or whose bytes changed run
@@ -67,6 +68,7 @@ public final class Indexer {
         var work: [(item: CatalogItem, hash: String, isNew: Bool)] = []
         var metadataOnly: [ItemUpdate] = []
         var unreadable: [ItemUpdate] = []
+        let storedVectors = StoredVectorReader(store)
         for (item, hash) in zip(catalog, hashes) {
             switch hash {
             case .failure(let error):
@@ -81,7 +83,7 @@ public final class Indexer {
                 if current == previous.item {
                     summary.unchanged += 1
                 } else {
-                    metadataOnly.append(ItemUpdate(item: current, vectors: try previous.vectorRow.map { try storedVectors(store, row: $0) }))
+                    metadataOnly.append(ItemUpdate(item: current, vectors: try previous.vectorRow.map { try storedVectors.vectors(row: $0) }))
                     summary.updated += 1
                 }
             }
@@ -172,10 +174,19 @@ public final class Indexer {
         }
     }
 
-    private func storedVectors(_ store: SQLiteIndexStore, row: Int) throws -> [String: [Float]] {
-        var vectors: [String: [Float]] = [:]
-        for set in store.vectorSets { vectors[set.name] = try store.vectors(set.name).rowArray(row) }
-        return vectors
+    /// Reads rows back from the store, mapping each vector file once, on first use.
+    private final class StoredVectorReader {
+        private let store: SQLiteIndexStore
+        private var matrices: [String: VectorMatrix]?
+
+        init(_ store: SQLiteIndexStore) { self.store = store }
+
+        func vectors(row: Int) throws -> [String: [Float]] {
+            if matrices == nil {
+                matrices = try Dictionary(uniqueKeysWithValues: store.vectorSets.map { ($0.name, try store.vectors($0.name)) })
+            }
+            return matrices!.mapValues { $0.rowArray(row) }
+        }
     }
 
     private func indexItem(_ item: CatalogItem, hash: String, error: String? = nil, status: IndexItem.Status? = nil) -> IndexItem {

@@ -1,0 +1,33 @@
+import Foundation
+import IndexStore
+import Search
+
+/// How well the saved HNSW search graph of an index agrees with exact search: recall@k of its
+/// answers for a sample of the index's own rows as queries. Part of `imgsearch index --check`.
+public enum SearchGraphCheck {
+    public struct Result: Sendable, CustomStringConvertible {
+        public var queries: Int
+        public var k: Int
+        /// Mean fraction of the exact top k that the graph also returns.
+        public var recall: Double
+
+        public var description: String { String(format: "search graph recall@%d = %.3f over %d queries", k, recall, queries) }
+    }
+
+    /// Recall@`k` of the graph search uses, or nil when no up-to-date graph is saved yet (it is
+    /// built by the first approximate search).
+    public static func measure(_ store: SQLiteIndexStore, sample: Int = 200, k: Int = 10) throws -> Result? {
+        let vectors = try store.vectors("joint")
+        let file = IndexSnapshot.searchDirectory(store.directory).appendingPathComponent("joint.hnsw")
+        guard vectors.count > k, let graph = PersistedGraph.load(file, vectors: vectors) else { return nil }
+        let exact = ExactSearch(vectors)
+        let queries = min(sample, vectors.count)
+        var found = 0
+        for q in 0..<queries {
+            let query = vectors.rowArray(q * vectors.count / queries)
+            let truth = Set(exact.search(query, k: k).map(\.index))
+            found += graph.search(query, k: k).filter { truth.contains($0.index) }.count
+        }
+        return Result(queries: queries, k: k, recall: Double(found) / Double(queries * k))
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Imaging
+import ImgSearchKit
+import IndexStore
+import XCTest
+
+final class FeatureExtractorTests: XCTestCase {
+    private var images: ImageFolder!
+    private var cacheDirectory: URL!
+
+    override func setUpWithError() throws {
+        images = try ImageFolder()
+        cacheDirectory = images.directory.appendingPathComponent("cache")
+    }
+
+    override func tearDown() { images.remove() }
+
+    func testResultsInOrderWithTypedFailures() throws {
+        var urls = try (0..<7).map { try images.write($0) }
+        urls.insert(try images.writeGarbage("bad.png"), at: 3)
+        urls.append(images.directory.appendingPathComponent("missing.png"))
+        let extractor = FeatureExtractor(backbone: FakeBackbone(), cache: nil, threads: 2, batchSize: 3)
+        let results = try extractor.extract(urls, showProgress: false)
+        XCTAssertEqual(results.count, 9)
+        guard case .failure(let bad) = results[3], case .failure(let missing) = results[8] else {
+            return XCTFail("expected failures at 3 and 8: \(results)")
+        }
+        XCTAssertEqual(bad.kind, .notAnImage)
+        XCTAssertEqual(missing.kind, .unreadable)
+        // Each success matches what the backbone gives for that image alone.
+        let single = FeatureExtractor(backbone: FakeBackbone(), cache: nil, threads: 1, batchSize: 1)
+        for index in [0, 4, 7] {
+            let alone = try single.extract([urls[index]], showProgress: false)[0]
+            XCTAssertEqual(try results[index].get().features, try alone.get().features)
+            XCTAssertEqual(try results[index].get().contentHash, try SHA256.hex(ofFileAt: urls[index]))
+        }
+    }
+
+    func testCacheHitsSkipTheCNN() throws {
+        let urls = try (0..<10).map { try images.write($0) }
+        let first = FakeBackbone()
+        let cached = try FeatureExtractor(backbone: first, cache: FeatureCache(directory: cacheDirectory), batchSize: 4)
+            .extract(urls, showProgress: false)
+        XCTAssertEqual(first.encodedImages, 10)
+        let second = FakeBackbone()
+        let again = try FeatureExtractor(backbone: second, cache: FeatureCache(directory: cacheDirectory), batchSize: 4)
+            .extract(urls + [try images.write(10)], showProgress: false)
+        XCTAssertEqual(second.encodedImages, 1, "only the new image runs through the network")
+        XCTAssertTrue(try again[0..<10].allSatisfy { try $0.get().fromCache })
+        XCTAssertEqual(try again[0..<10].map { try $0.get().features }, try cached.map { try $0.get().features })
+    }
+
+    func testAThrowingConsumerStopsThePipeline() throws {
+        let urls = try (0..<20).map { try images.write($0) }
+        struct Stop: Error {}
+        var batches = 0
+        XCTAssertThrowsError(try FeatureExtractor(backbone: FakeBackbone(), cache: nil, batchSize: 2).extract(urls) { _ in
+            batches += 1
+            if batches == 2 { throw Stop() }
+        }) { XCTAssertTrue($0 is Stop) }
+        XCTAssertEqual(batches, 2)
+    }
+}
