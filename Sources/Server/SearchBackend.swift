@@ -20,7 +20,7 @@ public protocol SearchBackend: Sendable {
     /// The embedding plot (PNG or SVG) of the index, when one has been made.
     func plotFile() async -> URL?
     /// Number of searchable items now (grows when `imgsearch index` adds items).
-    func itemCount() async -> Int
+    var itemCount: Int { get async }
 }
 
 // MARK: - Values

@@ -92,14 +92,17 @@ struct SearchRoutes: Sendable {
 
     private func plot(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         guard let file = await backend.plotFile() else { throw APIError.notFound("this index has no embedding plot") }
-        return try await StaticFile.response(for: file, request: request, context: context, cacheControl: "no-cache")
+        var response = try await StaticFile.response(for: file, request: request, context: context, cacheControl: "no-cache")
+        // An SVG plot is a document: let it show its embedded thumbnails and styles, nothing else.
+        response.headers[.contentSecurityPolicy] = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+        return response
     }
 
     // MARK: Service
 
     private func health() async throws -> Response {
         let plot = await backend.plotFile() == nil ? nil : Paths.plot
-        return JSONBody.response(HealthResponse(items: await backend.itemCount(), plot: plot),
+        return JSONBody.response(HealthResponse(items: await backend.itemCount, plot: plot),
                                  headers: [.cacheControl: "no-store"])
     }
 

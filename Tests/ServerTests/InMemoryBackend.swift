@@ -50,7 +50,7 @@ final class InMemoryBackend: SearchBackend, @unchecked Sendable {
     func item(id: String) async throws -> ItemDetails? { lock.withLock { items.first { $0.details.id == id }?.details } }
     func imageFile(id: String) async throws -> URL? { lock.withLock { items.first { $0.details.id == id }?.imageFile } }
     func plotFile() async -> URL? { plot }
-    func itemCount() async -> Int { lock.withLock { items.count } }
+    var itemCount: Int { lock.withLock { items.count } }
 
     // MARK: Exact search
 

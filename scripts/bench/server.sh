@@ -42,7 +42,7 @@ for METHOD in exact approximate; do
   "$BIN" serve --index "$INDEX" --port 0 "--$METHOD" > "$LOG" 2>&1 &
   SERVER_PID=$!
   URL=
-  for _ in $(seq 1 600); do
+  for _ in $(seq 1 3000); do  # up to 10 min: the first --approximate run builds and saves the HNSW graph
     URL=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$LOG" | head -1 || true)
     [ -n "$URL" ] && break
     kill -0 "$SERVER_PID" 2>/dev/null || { cat "$LOG" >&2; exit 1; }
@@ -52,7 +52,9 @@ for METHOD in exact approximate; do
   # Warm up: loads the model and, for HNSW, builds or loads the graph before the clock starts.
   curl -sf "$URL/api/search?q=warm+up&k=9" > /dev/null
   ITEMS_SERVED=$(curl -sf "$URL/healthz" | sed 's/.*"items":\([0-9]*\).*/\1/')
-  RESULT=$(wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency -s scripts/bench/server_queries.lua "$URL" | grep '^{')
+  # --timeout: a reply slower than 10 s counts as an error (wrk's default of 2 s is shorter than a
+  # queue of 32 queries on a busy 2-core machine).
+  RESULT=$(wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "$DURATION" --timeout 10s --latency -s scripts/bench/server_queries.lua "$URL" | grep '^{')
   echo "{\"benchmark\": \"server\", \"method\": \"$METHOD\", \"items\": $ITEMS_SERVED, \"connections\": $CONNECTIONS, ${RESULT#\{}"
   stop_server
 done

@@ -1,6 +1,63 @@
 import ArgumentParser
+import Foundation
+import ImgSearchKit
+import Logging
+import Server
 
+/// `imgsearch serve`: the search page and the JSON API over an index.
 struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "(being built)")
-    func run() async throws { throw ValidationError("'serve' is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the search web page and the JSON API over an index.",
+        discussion: """
+        Open the printed address in a browser: type a description or drop an image, click a \
+        result for more like it. The API is described at /openapi.json.
+        Items added by a concurrent `imgsearch index` become searchable about a second after \
+        they are committed, without a restart. Stops gracefully on Ctrl-C (SIGINT) or SIGTERM.
+          imgsearch serve --index indexes/demo
+          imgsearch serve --index indexes/demo --port 0      # any free port
+        """
+    )
+
+    @Option(help: "Index directory written by `imgsearch index`.")
+    var index: String
+
+    @Option(help: "Trained model directory (default: the one the index records).")
+    var model: String?
+
+    @Option(help: "Address to listen on. The default keeps the server on this machine; 0.0.0.0 exposes it to the network.")
+    var host = "127.0.0.1"
+
+    @Option(help: "TCP port; 0 picks a free one.")
+    var port = 8080
+
+    @Option(name: .customLong("max-upload-mb"), help: "Largest accepted image upload, in MiB.")
+    var maxUploadMiB = 10
+
+    @Flag(help: "Exact or approximate (HNSW) text search; default: by collection size.")
+    var method: SearchMethodFlag?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
+        guard maxUploadMiB >= 1 else { throw ValidationError("--max-upload-mb must be at least 1") }
+    }
+
+    func run() async throws {
+        let indexDirectory = URL(fileURLWithPath: index)
+        var options = SearchEngine.Options(modelDirectory: model.map { URL(fileURLWithPath: $0) },
+                                           method: method?.method ?? .automatic)
+        options.showProgress = false
+        // Fail now rather than on the first query: text search needs the model.
+        guard options.modelDirectory ?? ModelRecord.read(indexDirectory) != nil else {
+            throw ValidationError("the index \(index) does not record its model: pass --model DIR")
+        }
+        let engine = try SearchEngine(indexDirectory: indexDirectory, options: options)
+        let configuration = ServerConfiguration(host: host, port: port, maxUploadBytes: maxUploadMiB << 20)
+        let app = try ImgSearchServer.makeApplication(backend: engine, configuration: configuration) { [host] boundPort in
+            let shownHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
+            print("imgsearch: serving \(engine.itemCount) items of \(indexDirectory.path) at http://\(shownHost):\(boundPort)/ (Ctrl-C stops)")
+            fflush(stdout)
+        }
+        try await app.runService()
+    }
 }
