@@ -39,7 +39,10 @@ struct TrainCommand: AsyncParsableCommand {
 
     // MARK: Model
 
-    @Option(help: "Size of the joint embedding.")
+    @Option(help: "Text side: minilm (frozen pretrained sentence encoder, images mapped into its 384-d space) or gru (the seed: trained here).")
+    var textEncoder: TextEncoderKind = .minilm
+
+    @Option(help: "Size of the joint embedding (gru; minilm uses its own 384).")
     var embeddingDim = 256
 
     @Option(help: "Word vector size.")
@@ -116,6 +119,7 @@ struct TrainCommand: AsyncParsableCommand {
         request.resume = resume
         request.showProgress = !quiet
         request.minWordCount = minWordCount
+        request.model.textEncoder = textEncoder.rawValue
         request.model.embeddingDimension = embeddingDim
         request.model.wordDimension = wordDim
         request.model.gruHiddenSize = gruHidden
@@ -147,3 +151,8 @@ struct TrainCommand: AsyncParsableCommand {
 }
 
 extension NegativeSampling: ExpressibleByArgument {}
+
+/// The two text encoders `--text-encoder` offers.
+enum TextEncoderKind: String, ExpressibleByArgument, CaseIterable {
+    case minilm, gru
+}

@@ -1,5 +1,6 @@
 import Catalog
 import Foundation
+import IndexStore
 import JointEmbedding
 import Tensor
 import TextEncoder
@@ -62,25 +63,32 @@ public enum TrainingPipeline {
                                  imageGroups: imageGroups)
         }
 
+        // The frozen sentence encoder keeps caption embeddings beside the feature cache: later runs skip the transformer.
+        let sentenceTower = request.model.textEncoder == "minilm"
+            ? try MiniLMTextTower(encoder: MiniLM.pretrained(),
+                                  cacheURL: FeatureCache.defaultDirectory.appendingPathComponent("minilm-texts.safetensors"))
+            : nil
         let checkpointURL = request.output.appendingPathComponent(TrainingCheckpoint.fileName)
         var trainer: JointTrainer, history: [EpochRecord] = [], best: (epoch: Int, recall: Double)?
         if request.resume, FileManager.default.fileExists(atPath: checkpointURL.path) {
             // A resumed run may be extended with a larger --epochs; everything else comes from the checkpoint.
-            let (resumed, state) = try TrainingCheckpoint.read(from: checkpointURL, epochs: request.options.epochs)
+            let (resumed, state) = try TrainingCheckpoint.read(from: checkpointURL, epochs: request.options.epochs,
+                                                                     sentenceTower: sentenceTower)
             trainer = resumed
             history = state.history
             if let epoch = state.bestEpoch, let recall = state.bestRecallAt10 { best = (epoch, recall) }
             log("resuming after epoch \(state.epoch) of \(resumed.options.epochs) from \(checkpointURL.path)")
         } else {
-            let vocabulary = WordVocabulary.build(captions: captioned.map { train.items[$0].caption },
-                                                  minCount: request.minWordCount, maxSize: request.maxVocabulary)
+            let vocabulary = sentenceTower != nil ? WordVocabulary(words: [])
+                : WordVocabulary.build(captions: captioned.map { train.items[$0].caption },
+                                       minCount: request.minWordCount, maxSize: request.maxVocabulary)
             var config = request.model
             config.backbone = backbone.identifier
             config.imageFeatureDimension = backbone.featureDimension
             let features = train.features(pooling: config.pooling)
             let stats = ImageHead.standardization(of: features.data, rows: features.shape[0], width: features.shape[1])
             let model = JointModel(config: config, vocabulary: vocabulary, featureMean: stats.mean,
-                                   featureScale: stats.scale, seed: request.options.seed)
+                                   featureScale: stats.scale, seed: request.options.seed, sentenceTower: sentenceTower)
             trainer = JointTrainer(model: model, options: request.options)
             log("\(captioned.count) training pairs in \(Set(captioned.map { groupOfItem[$0] }).count) groups; vocabulary \(vocabulary.count) words")
         }
@@ -88,11 +96,24 @@ public enum TrainingPipeline {
         let model = trainer.model
         let features = train.features(pooling: model.config.pooling)
         let width = features.shape[1]
-        let pairs = try TrainingPairs(
-            features: Tensor(shape: [captioned.count, width],
-                             data: captioned.flatMap { Array(features.data[$0 * width..<($0 + 1) * width]) }),
-            captions: captioned.map { model.vocabulary.encode(train.items[$0].caption, maxLength: model.config.maxTokens) },
-            groups: captioned.map { groupOfItem[$0] })
+        let pairFeatures = Tensor(shape: [captioned.count, width],
+                                  data: captioned.flatMap { Array(features.data[$0 * width..<($0 + 1) * width]) })
+        let pairs: TrainingPairs
+        if let tower = model.sentenceTower {
+            let bar = ProgressBar("caption embeddings", total: captioned.count, enabled: request.showProgress)
+            var reported = 0
+            let embedded = tower.embed(captioned.map { train.items[$0].caption }) { done, _ in
+                bar.advance(by: done - reported); reported = done
+            }
+            bar.finish()
+            try tower.save()
+            pairs = try TrainingPairs(features: pairFeatures, textEmbeddings: embedded, groups: captioned.map { groupOfItem[$0] })
+        } else {
+            pairs = try TrainingPairs(
+                features: pairFeatures,
+                captions: captioned.map { model.vocabulary.encode(train.items[$0].caption, maxLength: model.config.maxTokens) },
+                groups: captioned.map { groupOfItem[$0] })
+        }
 
         let start = Date()
         while trainer.epoch < trainer.options.epochs {
