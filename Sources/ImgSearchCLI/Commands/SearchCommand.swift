@@ -1,6 +1,144 @@
 import ArgumentParser
+import Foundation
+import ImgSearchKit
+import Tensor
 
+/// `imgsearch search`: the nearest images of an index to a sentence, an image or an indexed item.
 struct SearchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "search", abstract: "(being built)")
-    func run() async throws { throw ValidationError("'search' is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Find the images of an index nearest to a sentence, an image or an indexed item.",
+        discussion: """
+        Text queries go through the index's model; image queries (--image, --image-queries) and
+        --id (more like this item) compare backbone features, PCA-whitened on the collection by
+        default (--image-space). Results are ranked by Euclidean distance. Above 50,000 items
+        text search uses an HNSW graph kept beside the index (--exact / --approximate override).
+
+        Examples:
+          imgsearch search --index indexes/demo "red leather handbag"
+          imgsearch search --index indexes/demo --image photo.jpg -k 5
+          imgsearch search --index indexes/demo --id B000123 --json
+          imgsearch search --index indexes/demo --queries queries.txt --json > results.jsonl
+        """
+    )
+
+    @Option(help: "Index directory written by `imgsearch index`.")
+    var index: String
+
+    @Argument(help: "A text query.")
+    var text: String?
+
+    @Option(help: "Query by this image file.")
+    var image: String?
+
+    @Option(help: "More like the indexed item with this id.")
+    var id: String?
+
+    @Option(help: "A file with one text query per line.")
+    var queries: String?
+
+    @Option(name: .customLong("image-queries"), help: "A file with one image path per line.")
+    var imageQueries: String?
+
+    @Option(name: .short, help: "Number of results per query.")
+    var k = 9
+
+    @Flag(help: "Print JSON Lines: {\"query\": …, \"results\": [{\"id\", \"title\", \"image\", \"distance\"}…]}.")
+    var json = false
+
+    @Flag(help: "Exact (brute-force) or approximate (HNSW) text search; default: by collection size.")
+    var method: SearchMethodFlag?
+
+    @Option(name: .customLong("image-space"), help: "Space of image→image search: whitened, joint or raw.")
+    var imageSpace: String = SearchEngine.ImageSpace.whitened.rawValue
+
+    @Option(help: "Model directory (default: the one the index records).")
+    var model: String?
+
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        let modes = [text != nil, image != nil, id != nil, queries != nil, imageQueries != nil].filter { $0 }.count
+        guard modes == 1 else {
+            throw ValidationError("give exactly one query: a text, --image, --id, --queries or --image-queries")
+        }
+        guard (1...10_000).contains(k) else { throw ValidationError("-k must be in 1…10000") }
+        guard SearchEngine.ImageSpace(rawValue: imageSpace) != nil else {
+            throw ValidationError("--image-space must be one of \(SearchEngine.ImageSpace.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() async throws {
+        if let threads { Parallel.configure(threads: threads) }
+        var options = SearchEngine.Options(modelDirectory: model.map { URL(fileURLWithPath: $0) },
+                                           imageSpace: SearchEngine.ImageSpace(rawValue: imageSpace)!)
+        options.method = method?.method ?? .automatic
+        options.showProgress = !json
+        let engine = try SearchEngine(indexDirectory: URL(fileURLWithPath: index), options: options)
+
+        if let text {
+            try report(text, try engine.search(text: text, k: k))
+        } else if let image {
+            try report(image, try engine.search(imageAt: URL(fileURLWithPath: image), k: k))
+        } else if let id {
+            try report(id, try engine.similar(id: id, k: k))
+        } else if let queries {
+            let texts = try Self.lines(of: queries)
+            for (query, results) in zip(texts, try engine.search(texts: texts, k: k)) { try report(query, results) }
+        } else if let imageQueries {
+            for path in try Self.lines(of: imageQueries) {
+                try report(path, try engine.search(imageAt: URL(fileURLWithPath: path), k: k))
+            }
+        }
+    }
+
+    // MARK: Output
+
+    private func report(_ query: String, _ results: [SearchResult]) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(QueryResults(query: query, results: results)), as: UTF8.self))
+            return
+        }
+        print("\(query)")
+        if results.isEmpty { print("  (no results: the index is empty)") }
+        for (rank, result) in results.enumerated() {
+            let distance = String(format: "%.4f", result.distance)
+            print("  \(String(rank + 1).leftPadded(to: 3))  \(distance)  \(result.title.isEmpty ? result.id : result.title)  \(result.image)")
+        }
+    }
+
+    private struct QueryResults: Encodable {
+        var query: String
+        var results: [SearchResult]
+    }
+
+    /// Non-empty lines of a query file, trimmed.
+    private static func lines(of path: String) throws -> [String] {
+        let contents: String
+        do { contents = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ValidationError("cannot read the query file \(path): \(error.localizedDescription)")
+        }
+        let lines = contents.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !lines.isEmpty else { throw ValidationError("the query file \(path) holds no queries") }
+        return lines
+    }
+}
+
+/// `--exact` / `--approximate`.
+enum SearchMethodFlag: String, EnumerableFlag {
+    case exact, approximate
+
+    var method: SearchEngine.Method { self == .exact ? .exact : .approximate }
+
+    static func help(for value: SearchMethodFlag) -> ArgumentHelp? {
+        value == .exact ? "Brute-force search over every vector." : "HNSW graph search (built and saved on first use)."
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }
