@@ -12,7 +12,7 @@ through the DevTools protocol (over --remote-debugging-pipe), and checks what a 
   5. reloading the shared URL restores the same results.
 Saves a screenshot of step 2 (default docs/screenshot.png, kept under 300 KB).
 
-Usage: scripts/browser_test.py INDEX_DIR [--binary .build/release/imgsearch] [--query TEXT]
+Usage: scripts/browser_test.py INDEX_DIR [--model MODEL_DIR] [--binary .build/release/imgsearch] [--query TEXT]
                                [--screenshot docs/screenshot.png] [--url http://127.0.0.1:PORT]
 Exit code: 0 = all checks passed, 1 = a check failed, 2 = could not set up (no binary, no chromium).
 """
@@ -164,8 +164,8 @@ def save_screenshot(page, path, scale, limit=300_000):
 
 # MARK: - The test
 
-def start_server(binary, index):
-    server = subprocess.Popen([binary, "serve", "--index", index, "--port", "0"],
+def start_server(binary, index, model):
+    server = subprocess.Popen([binary, "serve", "--index", index, "--port", "0"] + (["--model", model] if model else []),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 120  # opening an index loads the model
     while time.time() < deadline:
@@ -180,7 +180,7 @@ def start_server(binary, index):
 
 
 def run(args):
-    server, base = (None, args.url.rstrip("/")) if args.url else start_server(args.binary, args.index)
+    server, base = (None, args.url.rstrip("/")) if args.url else start_server(args.binary, args.index, args.model)
     page = None
     try:
         health = json.load(urllib.request.urlopen(f"{base}/healthz", timeout=10))
@@ -263,6 +263,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("index", help="index directory made by `imgsearch index` (at least 9 items)")
     parser.add_argument("--binary", default=".build/release/imgsearch")
+    parser.add_argument("--model", help="model directory, when the index does not record its model")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     parser.add_argument("--query", default="red")
     parser.add_argument("--screenshot", default="docs/screenshot.png")
