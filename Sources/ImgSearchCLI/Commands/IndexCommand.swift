@@ -77,6 +77,8 @@ struct IndexCommand: AsyncParsableCommand {
         let extractor = FeatureExtractor(backbone: backbone, cache: featureCache, threads: threads ?? Parallel.threads, batchSize: batchSize)
         let indexer = try Indexer(model: jointModel, extractor: extractor)
         let store = try indexer.openStore(at: indexURL)
+        // Recorded so that `search` and `serve` find the model from the index alone.
+        try ModelRecord.write(modelDirectory: URL(fileURLWithPath: model!), indexDirectory: indexURL)
         let summary = try indexer.index(loaded.items, into: store, options: Indexer.Options(prune: prune, showProgress: !quiet))
         print(summary)
     }
