@@ -143,6 +143,29 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue(try String(contentsOf: svg, encoding: .utf8).contains("<svg"))
     }
 
+    // MARK: The web page in a real browser
+
+    /// Headless Chromium against `imgsearch serve` on this index: query, 9 images load, upload, click a result.
+    func testWebPageInHeadlessChromium() throws {
+        let root = try Self.pipeline()
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repo.appendingPathComponent("scripts/browser_test.py").path,
+                             root.appendingPathComponent("index").path, "--binary", CLIRunner.binary.path,
+                             "--screenshot", root.appendingPathComponent("screenshot.png").path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["IMGSEARCH_CACHE"] = root.appendingPathComponent("cache").path
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "browser test failed (2 = no chromium or binary):\n\(log)")
+    }
+
     // MARK: Errors a user meets first
 
     func testMissingIndexIsAClearErrorNamingThePath() throws {
