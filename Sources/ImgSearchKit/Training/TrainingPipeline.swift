@@ -142,7 +142,7 @@ public enum TrainingPipeline {
                     improved = true
                 }
             }
-            bar.finish(line)
+            if request.showProgress { bar.finish(line) } else { log("epoch \(trainer.epoch)/\(trainer.options.epochs): \(line)") }
             history.append(record)
             if improved { try model.save(to: request.output) }
             if validation == nil { best = (trainer.epoch, 0) }
