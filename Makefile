@@ -18,5 +18,7 @@ test: setup
 demo: build
 	$(BIN) demo
 
-bench: build
+bench: setup
+	$(SWIFT) build $(BUILD_FLAGS) --product imgsearch
+	$(SWIFT) build $(BUILD_FLAGS) --product imgsearch-bench
 	scripts/bench.sh
