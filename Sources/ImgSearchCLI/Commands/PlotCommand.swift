@@ -10,11 +10,7 @@ struct PlotCommand: AsyncParsableCommand {
         commandName: "plot",
         abstract: "Draw a t-SNE map of images and their descriptions, each pair joined by a green line.",
         discussion: """
-        A sample of image-text pairs is embedded by the model (images from a catalog through the
-        backbone, or straight from an index's stored vectors; texts through the text tower),
-        projected together to 2-D by t-SNE (exact up to 1,000 points, Barnes-Hut above), and drawn
-        with images as thumbnails and texts as red markers. The title gives the model and the mean
-        distance between each image and its own description. The SVG shows each description on hover.
+        A sample of image-text pairs is embedded by the model (images from a catalog through the backbone, or straight from an index's stored vectors; texts through the text tower), projected together to 2-D by t-SNE (exact up to 1,000 points, Barnes-Hut above), and drawn with images as thumbnails and texts as red markers. The title gives the model and the mean distance between each image and its own description. The SVG shows each description on hover.
 
         Examples:
           imgsearch plot --model models/demo --catalog data/demo/val.jsonl --out plot.png --svg plot.svg
