@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?= -c release
 BIN := .build/release/imgsearch
 
-.PHONY: setup build test demo bench clean-data
+.PHONY: setup build test demo bench
 
 setup:
 	@scripts/setup.sh
