@@ -157,23 +157,37 @@ public final class HNSWIndex: @unchecked Sendable {
     }
 
     /// Best-first search on one level; leaves the `ef` nearest found in `workspace.results`.
+    /// The hot loop works on local copies of the pointers and heaps: reaching them through class
+    /// properties costs a dynamic exclusivity check per access, which dominated the profile.
     func searchLayer(_ query: UnsafePointer<Float>, entry: Candidate, ef: Int, level: Int, workspace: SearchWorkspace) {
-        _ = workspace.visit(entry.id)
-        workspace.candidates.push(entry)
-        workspace.results.push(entry)
-        while !workspace.candidates.isEmpty {
-            let current = workspace.candidates.pop()
-            if current.distance > workspace.results.top.distance && workspace.results.count >= ef { break }
+        let base = UnsafePointer(vectors.pointer), dimension = self.dimension
+        let marks = workspace.marks, tag = workspace.tag
+        var candidates = CandidateHeap(nearestFirst: true), results = CandidateHeap(nearestFirst: false)
+        swap(&candidates, &workspace.candidates)
+        swap(&results, &workspace.results)
+        defer {
+            swap(&candidates, &workspace.candidates)
+            swap(&results, &workspace.results)
+        }
+        marks[Int(entry.id)] = tag
+        candidates.push(entry)
+        results.push(entry)
+        var worst = entry.distance
+        while !candidates.isEmpty {
+            let current = candidates.pop()
+            if current.distance > worst && results.count >= ef { break }
             let list = links(Int(current.id), level: level)
             for i in 0..<Int(list[0]) {
-                let node = list[1 + i]
-                guard workspace.visit(node) else { continue }
-                let d = distance(query, Int(node))
-                if workspace.results.count < ef || d < workspace.results.top.distance {
-                    let candidate = Candidate(distance: d, id: node)
-                    workspace.candidates.push(candidate)
-                    workspace.results.push(candidate)
-                    if workspace.results.count > ef { workspace.results.pop() }
+                let node = Int(list[1 + i])
+                guard marks[node] != tag else { continue }
+                marks[node] = tag
+                let d = Distance.squaredL2(query, base + node * dimension, dimension)
+                if results.count < ef || d < worst {
+                    let candidate = Candidate(distance: d, id: UInt32(node))
+                    candidates.push(candidate)
+                    results.push(candidate)
+                    if results.count > ef { results.pop() }
+                    worst = results.top.distance
                 }
             }
         }

@@ -132,14 +132,6 @@ final class SearchWorkspace {
         candidates.removeAll()
         results.removeAll()
     }
-
-    /// Marks `node`; true when it was not marked before in this search.
-    @inline(__always)
-    func visit(_ node: UInt32) -> Bool {
-        if marks[Int(node)] == tag { return false }
-        marks[Int(node)] = tag
-        return true
-    }
 }
 
 /// Workspaces reused across searches so that concurrent searches never share one.
