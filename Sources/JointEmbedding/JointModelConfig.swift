@@ -27,6 +27,27 @@ public struct JointModelConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
+    // MARK: Codable (tolerant: a key missing from an older config.json keeps its default)
+
+    private enum CodingKeys: String, CodingKey {
+        case formatVersion, backbone, pooling, imageFeatureDimension, textEncoder, sentenceEncoder, embeddingDimension,
+             wordDimension, gruHiddenSize, bidirectional, imageHiddenSize, imageDropout, normalize, maxTokens, vocabularySize
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            if let decoded = try c.decodeIfPresent(T.self, forKey: key) { value = decoded }
+        }
+        try read(.formatVersion, &formatVersion); try read(.backbone, &backbone); try read(.pooling, &pooling)
+        try read(.imageFeatureDimension, &imageFeatureDimension); try read(.textEncoder, &textEncoder)
+        try read(.sentenceEncoder, &sentenceEncoder); try read(.embeddingDimension, &embeddingDimension)
+        try read(.wordDimension, &wordDimension); try read(.gruHiddenSize, &gruHiddenSize)
+        try read(.bidirectional, &bidirectional); try read(.imageHiddenSize, &imageHiddenSize)
+        try read(.imageDropout, &imageDropout); try read(.normalize, &normalize); try read(.maxTokens, &maxTokens)
+        try read(.vocabularySize, &vocabularySize)
+    }
+
     /// Rejects sizes that cannot build a model (a hand-edited or foreign config.json).
     public func validate(file: String) throws {
         func check(_ ok: Bool, _ reason: String) throws { if !ok { throw JointModelError(file: file, reason: reason) } }
