@@ -86,6 +86,13 @@ struct CatalogAccumulator {
         self.baseDirectory = file.deletingLastPathComponent()
     }
 
+    /// The catalog's file name without `.gz` and extension ("meta_Clothing.json.gz" → "meta_Clothing"): the default `source`.
+    static func catalogName(_ url: URL) -> String {
+        var name = url
+        if name.pathExtension.lowercased() == "gz" { name = name.deletingPathExtension() }
+        return name.deletingPathExtension().lastPathComponent
+    }
+
     mutating func report(_ kind: CatalogIssue.Kind, line: Int?, field: String? = nil, _ reason: String) {
         catalog.issues.append(CatalogIssue(kind, file: file, line: line, field: field, reason: reason))
     }

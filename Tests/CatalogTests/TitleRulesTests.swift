@@ -5,7 +5,7 @@ final class TitleRulesTests: XCTestCase {
     func testJunkTitles() {
         let junk: [(String, Int)] = [
             ("", 1), ("x", 1), ("1234", 1), ("70a004", 1), ("fc23", 1), ("3f2a9c11", 1), ("R16 2004", 1),
-            ("drawing.svg", 1), ("Untitled", 1), ("New document 1", 1), ("Lemon SVG theme", 1), ("Various Cliparts", 1),
+            ("drawing.svg", 1), ("Untitled", 1), ("New document 1", 1), ("SVG theme", 1), ("Lemon SVG theme", 416), ("Various Cliparts", 1),
             ("Clipart by Nicu Buculei - pear", 1), ("gramastar", 1375), ("card", 226),
         ]
         for (title, files) in junk {

@@ -54,7 +54,7 @@ enum DelimitedFormat {
         guard let imageColumn = columns["image"] else {
             throw CatalogError(file: url.path, reason: "the header names no image column (have: \(names.joined(separator: ", ")))")
         }
-        let defaultSource = url.deletingPathExtension().lastPathComponent
+        let defaultSource = CatalogAccumulator.catalogName(url)
         while let (line, result) = try reader.next() {
             let fields: [String]
             switch result {

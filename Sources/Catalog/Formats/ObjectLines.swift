@@ -49,7 +49,7 @@ extension Dictionary where Key == String, Value == LiteralValue {
 enum JSONLinesFormat {
     static func load(_ url: URL) throws -> LoadedCatalog {
         var accumulator = CatalogAccumulator(file: url)
-        let defaultSource = url.deletingPathExtension().lastPathComponent
+        let defaultSource = CatalogAccumulator.catalogName(url)
         try ObjectLines.forEach(in: url, accumulator: &accumulator) { object, line, accumulator in
             let imagePath = object.text("image")
             guard !imagePath.isEmpty else {

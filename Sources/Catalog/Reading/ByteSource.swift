@@ -65,18 +65,18 @@ final class GzipByteSource: ByteSource {
                     break
                 }
             }
-            let status: Int32 = pending.withUnsafeMutableBytes { raw in
+            let available = pending.count - pendingOffset, offset = pendingOffset
+            let status: Int32 = pending.withUnsafeBytes { raw in
                 buffer.withUnsafeMutableBufferPointer { out in
-                    let base = raw.bindMemory(to: Bytef.self).baseAddress!
-                    stream.next_in = base + pendingOffset
-                    stream.avail_in = uInt(pending.count - pendingOffset)
+                    // zlib never writes through next_in; its type is mutable only for old C APIs.
+                    stream.next_in = UnsafeMutablePointer(mutating: raw.bindMemory(to: Bytef.self).baseAddress! + offset)
+                    stream.avail_in = uInt(available)
                     stream.next_out = out.baseAddress
                     stream.avail_out = uInt(outputChunk)
-                    let status = inflate(&stream, Z_NO_FLUSH)
-                    pendingOffset = pending.count - Int(stream.avail_in)
-                    return status
+                    return inflate(&stream, Z_NO_FLUSH)
                 }
             }
+            pendingOffset += available - Int(stream.avail_in)
             let produced = outputChunk - Int(stream.avail_out)
             output.append(contentsOf: buffer[0..<produced])
             switch status {
