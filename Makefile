@@ -14,7 +14,7 @@ build: setup
 # Release mode: the tests run real networks. No testable imports (tests use public API), so the
 # test build shares its objects with `make build` instead of compiling everything twice.
 test: setup
-	$(SWIFT) test $(BUILD_FLAGS) --disable-testable-imports
+	$(SWIFT) test $(BUILD_FLAGS) --disable-testable-imports --disable-swift-testing
 
 demo: build
 	$(BIN) demo
