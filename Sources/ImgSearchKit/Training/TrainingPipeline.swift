@@ -90,7 +90,8 @@ public enum TrainingPipeline {
             let model = JointModel(config: config, vocabulary: vocabulary, featureMean: stats.mean,
                                    featureScale: stats.scale, seed: request.options.seed, sentenceTower: sentenceTower)
             trainer = JointTrainer(model: model, options: request.options)
-            log("\(captioned.count) training pairs in \(Set(captioned.map { groupOfItem[$0] }).count) groups; vocabulary \(vocabulary.count) words")
+            let textSide = sentenceTower != nil ? "frozen sentence encoder" : "vocabulary \(vocabulary.count) words"
+            log("\(captioned.count) training pairs in \(Set(captioned.map { groupOfItem[$0] }).count) groups; \(textSide)")
         }
 
         let model = trainer.model
