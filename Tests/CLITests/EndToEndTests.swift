@@ -130,6 +130,10 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue((0...1).contains(r1) && r1 <= r10, "\(t2i)")
         XCTAssertNotNil(t2i["randomRecallAt10"] as? Double)
         XCTAssertNotNil(report["imageToText"] as? [String: Any])
+        // Augmented copies find their originals far better than chance in raw feature space.
+        let augmented = try XCTUnwrap(report["augmentedImageToImage"] as? [String: Any])
+        let raw = try XCTUnwrap(augmented["rawFeaturesCosine"] as? [String: Any])
+        XCTAssertGreaterThan(try XCTUnwrap(raw["recallAt10"] as? Double), 2 * (try XCTUnwrap(raw["randomRecallAt10"] as? Double)))
     }
 
     func testPlotWritesAPNGAndAnSVG() throws {

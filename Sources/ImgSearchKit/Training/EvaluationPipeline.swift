@@ -13,6 +13,8 @@ public struct EvaluationResult: Codable {
     public var imageToText: RetrievalReport
     /// Image→image within groups of several images, in three spaces; nil when no group has two images.
     public var imageToImage: ImageToImage?
+    /// Each image found again from an augmented copy (crop, rescale, colour jitter); nil below two images.
+    public var augmentedImageToImage: AugmentedImageQueries.Report?
 
     public struct ImageToImage: Codable {
         public var trainedEmbedding: RetrievalReport
@@ -30,6 +32,11 @@ public struct EvaluationResult: Codable {
             out.append("image→image (within groups) raw features cosine \(i2i.rawFeaturesCosine.summary)")
             out.append("image→image (within groups) raw features L2     \(i2i.rawFeaturesEuclidean.summary)")
         }
+        if let augmented = augmentedImageToImage {
+            out.append("image→image (augmented copy → original) trained embedding   \(augmented.trainedEmbedding.summary)")
+            out.append("image→image (augmented copy → original) raw features cosine \(augmented.rawFeaturesCosine.summary)")
+            out.append("image→image (augmented copy → original) raw features L2     \(augmented.rawFeaturesEuclidean.summary)")
+        }
         return out
     }
 }
@@ -45,7 +52,9 @@ public enum EvaluationPipeline {
                                      reason: "the model expects \(model.config.backbone) features; this build has \(backbone.identifier)")
         }
         let data = try CatalogFeatures.load(catalog, backbone: backbone, showProgress: showProgress, log: log)
-        return evaluate(model, on: data, catalogName: catalog.lastPathComponent)
+        var result = evaluate(model, on: data, catalogName: catalog.lastPathComponent)
+        result.augmentedImageToImage = try AugmentedImageQueries.evaluate(model: model, backbone: backbone, data: data)
+        return result
     }
 
     /// The metrics of `model` on already-extracted catalog features.
