@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The one binary container of the Search module (HNSW graphs, whitening, quantised vectors):
 /// an 8-byte magic, a format version, the payload length and a 64-bit checksum of the payload,
@@ -20,11 +23,13 @@ enum ChecksummedFile {
             var whole = header.data
             whole.append(payload)
             try whole.write(to: temporary)
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
+            // POSIX rename replaces atomically; Foundation's replaceItemAt fails intermittently on Linux.
+            guard rename(temporary.path, url.path) == 0 else {
+                throw SearchError(.io, file: url.path, "cannot replace: \(String(cString: strerror(errno)))")
             }
+        } catch let error as SearchError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw SearchError(.io, file: url.path, "cannot write: \(error.localizedDescription)")

@@ -66,6 +66,13 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("unchanged"), again.stdout)
         let check = try CLIRunner.run(["index", "--check", "--index", root.appendingPathComponent("index").path])
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+
+        // Refitting the image→image whitening needs no CNN and replaces the stored fit in place, every time.
+        for _ in 0..<3 {
+            let refit = try CLIRunner.run(["index", "--refit", "--index", root.appendingPathComponent("index").path])
+            XCTAssertEqual(refit.status, 0, refit.stderr)
+            XCTAssertTrue(refit.stdout.contains("whitening fitted"), refit.stdout)
+        }
     }
 
     // MARK: Search

@@ -43,6 +43,9 @@ struct IndexCommand: AsyncParsableCommand {
     @Flag(help: "Verify the index (counts, checksums, ids, vectors) instead of indexing; exit status 1 if damaged.")
     var check = false
 
+    @Flag(help: "Refit the PCA whitening of image→image search on the indexed features (no CNN), then stop.")
+    var refit = false
+
     @Option(help: "Images per CNN batch.")
     var batchSize = 32
 
@@ -56,7 +59,9 @@ struct IndexCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if !check && (catalog == nil || model == nil) { throw ValidationError("--catalog and --model are required (unless --check)") }
+        if !check && !refit && (catalog == nil || model == nil) {
+            throw ValidationError("--catalog and --model are required (unless --check or --refit)")
+        }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
@@ -64,6 +69,7 @@ struct IndexCommand: AsyncParsableCommand {
     func run() async throws {
         let indexURL = URL(fileURLWithPath: index)
         if check { return try runCheck(indexURL) }
+        if refit { return try refitWhitening(indexURL) }
         if let threads { Parallel.configure(threads: threads) }
         // A file size limit must surface as a write error naming the file, not kill the process.
         signal(SIGXFSZ, SIG_IGN)
@@ -81,6 +87,13 @@ struct IndexCommand: AsyncParsableCommand {
         try ModelRecord.write(modelDirectory: URL(fileURLWithPath: model!), indexDirectory: indexURL)
         let summary = try indexer.index(loaded.items, into: store, options: Indexer.Options(prune: prune, showProgress: !quiet))
         print(summary)
+        // Image→image search whitens features with a PCA fitted on the collection: refit when it changed.
+        if summary.added + summary.updated + summary.pruned > 0 { try refitWhitening(indexURL) }
+    }
+
+    private func refitWhitening(_ indexURL: URL) throws {
+        let whitening = try WhiteningFile.refit(indexDirectory: indexURL)
+        print("image→image whitening fitted on the collection: \(whitening.inputDimension) → \(whitening.outputDimension) dimensions")
     }
 
     private func runCheck(_ indexURL: URL) throws {
