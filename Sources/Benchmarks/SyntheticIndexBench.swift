@@ -4,6 +4,7 @@ import Imaging
 import IndexStore
 import JointEmbedding
 import TextEncoder
+import Tensor
 
 /// `imgsearch-bench synthetic-index OUT_DIR [--items 70000] [--seed 1]`
 ///

@@ -1,4 +1,5 @@
 import TextEncoder
+import Tensor
 
 /// The seed's text encoder: word embedding → (bi)GRU over the sequence → max over time → dense.
 ///

@@ -1,3 +1,5 @@
+import Tensor
+
 /// The image side: frozen backbone features → standardise → (dropout) → [dense → ReLU] → dense.
 ///
 /// Standardising with the training set's per-channel mean and spread puts max-pooled

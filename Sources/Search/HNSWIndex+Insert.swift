@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 // MARK: - Building the graph
 

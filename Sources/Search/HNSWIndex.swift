@@ -51,7 +51,7 @@ public final class HNSWIndex: @unchecked Sendable {
     var nodeCount = 0
     var entryPoint = -1
     var maxLevel = -1
-    var random: SplitMix64
+    var random: SeededGenerator
     let lock = ReadWriteLock()
     let workspaces = WorkspacePool()
 
@@ -64,7 +64,7 @@ public final class HNSWIndex: @unchecked Sendable {
         searchEffort = Atomic(parameters.efSearch)
         maxLinks0 = 2 * parameters.m
         levelMultiplier = 1 / log(Double(parameters.m))
-        random = SplitMix64(state: parameters.seed)
+        random = SeededGenerator(seed: parameters.seed)
         vectors = GrowableBuffer(capacity: capacity * dimension, filler: 0)
         level0Links = GrowableBuffer(capacity: capacity * (1 + 2 * parameters.m), filler: 0)
         upperLinks = GrowableBuffer(capacity: max(16, capacity / 8 * (1 + parameters.m)), filler: 0)

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -177,18 +178,7 @@ final class ReadWriteLock: @unchecked Sendable {
 
 // MARK: - Random levels
 
-/// SplitMix64: tiny, seedable, and its whole state persists in one word.
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1].
+extension SeededGenerator {
+    /// Uniform in (0, 1]: the HNSW level draw takes its logarithm.
     mutating func nextUnit() -> Double { (Double(next() >> 11) + 1) / Double(1 << 53) }
 }

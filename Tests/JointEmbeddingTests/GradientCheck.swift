@@ -1,5 +1,6 @@
 import XCTest
 import JointEmbedding
+import Tensor
 
 /// Central finite differences against an analytic gradient, on a sample of coordinates.
 ///

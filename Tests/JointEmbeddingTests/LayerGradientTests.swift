@@ -1,5 +1,6 @@
 import XCTest
 import JointEmbedding
+import Tensor
 
 /// Every hand-written backward pass against finite differences, on small sizes.
 final class LayerGradientTests: XCTestCase {

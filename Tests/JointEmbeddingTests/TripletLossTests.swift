@@ -1,5 +1,6 @@
 import XCTest
 import JointEmbedding
+import Tensor
 
 final class TripletLossTests: XCTestCase {
     /// A batch of 5 pairs in 4-D; rows 3 and 4 share a group (never each other's negatives).

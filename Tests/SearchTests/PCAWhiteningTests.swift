@@ -1,11 +1,12 @@
 import Foundation
 import Search
+import Tensor
 import XCTest
 
 final class PCAWhiteningTests: XCTestCase {
     /// x = A·z with z ~ N(0, I) and a random mixing A: strongly correlated, unequal variances.
     private func correlatedData(count: Int, dimension: Int, seed: UInt64) -> VectorMatrix {
-        var generator = SeededGenerator(state: seed)
+        var generator = SeededGenerator(seed: seed)
         let mixing = (0..<(dimension * dimension)).map { _ in generator.gaussian() }
         var values: [Float] = []
         for _ in 0..<count {

@@ -1,17 +1,9 @@
 import Foundation
 import Search
+import Tensor
 
 /// Reproducible synthetic vectors for the search tests.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededGenerator {
     /// Standard normal (Box–Muller).
     mutating func gaussian() -> Float {
         let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self)
@@ -22,14 +14,14 @@ struct SeededGenerator: RandomNumberGenerator {
 
 enum SyntheticData {
     static func uniform(count: Int, dimension: Int, seed: UInt64) -> VectorMatrix {
-        var generator = SeededGenerator(state: seed)
+        var generator = SeededGenerator(seed: seed)
         return VectorMatrix(dimension: dimension,
                             values: (0..<(count * dimension)).map { _ in Float.random(in: -1...1, using: &generator) })
     }
 
     /// Gaussian clusters around random centres: the shape of real embeddings that HNSW must cope with.
     static func clustered(count: Int, dimension: Int, clusters: Int, spread: Float = 0.3, seed: UInt64) -> VectorMatrix {
-        var generator = SeededGenerator(state: seed)
+        var generator = SeededGenerator(seed: seed)
         let centres = (0..<clusters).map { _ in (0..<dimension).map { _ in generator.gaussian() } }
         var values: [Float] = []
         values.reserveCapacity(count * dimension)

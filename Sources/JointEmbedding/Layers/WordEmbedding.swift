@@ -1,3 +1,5 @@
+import Tensor
+
 /// Word id → vector lookup. The backward pass touches only the rows of words in the batch
 /// (a row-sparse gradient), so a 20k-word table costs nothing for the words not seen.
 public final class WordEmbedding {

@@ -119,15 +119,9 @@ public enum TSNE {
 
     private static func initialEmbedding(_ x: Tensor, _ options: Options) -> [Float] {
         if options.initialization == .pca, let y = PCAInitialization.embedding(x) { return y }
-        // Gaussian with standard deviation 1e-4 (Box–Muller over a seeded SplitMix64).
-        var state = options.seed &+ 0x9E37_79B9_7F4A_7C15
-        func uniform() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return (Double((z ^ (z >> 31)) >> 11) + 0.5) / Double(1 << 53)
-        }
+        // Gaussian with standard deviation 1e-4 (Box–Muller over the seeded generator).
+        var random = SeededGenerator(seed: options.seed &+ 0x9E37_79B9_7F4A_7C15)
+        func uniform() -> Double { (Double(random.next() >> 11) + 0.5) / Double(1 << 53) }
         return (0..<(2 * x.shape[0])).map { _ in Float(1e-4 * (-2 * log(uniform())).squareRoot() * cos(2 * .pi * uniform())) }
     }
 }
