@@ -103,21 +103,12 @@ enum LabelBridgeBenchmark {
         }
     }
 
-    /// R@K under score = joint cosine + λ · bridge cosine, expressed as a distance for RetrievalMetrics.
+    /// R@K under score = joint cosine + λ · bridge cosine (fused rows rank exactly by it).
     private static func fusedReport(_ jointTexts: Tensor, _ jointImages: Tensor, _ bridgeTexts: Tensor, _ bridgeImages: Tensor,
                                      weight: Float, imageGroups: [Int]) -> RetrievalReport {
-        // For unit rows, [a, √λ·b]·[c, √λ·d] = a·c + λ·b·d: concatenated vectors rank exactly by the fused score.
-        func concat(_ a: Tensor, _ b: Tensor) -> Tensor {
-            let rows = a.shape[0], scale = weight.squareRoot()
-            var data: [Float] = []
-            for r in 0..<rows {
-                data += a.data[(r * a.shape[1])..<((r + 1) * a.shape[1])]
-                data += b.data[(r * b.shape[1])..<((r + 1) * b.shape[1])].map { $0 * scale }
-            }
-            return Tensor(shape: [rows, a.shape[1] + b.shape[1]], data: data)
-        }
-        return RetrievalMetrics.textToImage(groupTexts: concat(jointTexts, bridgeTexts), images: concat(jointImages, bridgeImages),
-                                            imageGroups: imageGroups)
+        RetrievalMetrics.textToImage(groupTexts: LabelBridge.fusedRows(joint: jointTexts, bridge: bridgeTexts, weight: weight),
+                                     images: LabelBridge.fusedRows(joint: jointImages, bridge: bridgeImages, weight: weight),
+                                     imageGroups: imageGroups)
     }
 
     private static func emit(_ name: String, _ report: RetrievalReport, _ extra: [String: Double]) {

@@ -10,7 +10,7 @@ import Weights
 /// that no training put there. A text query's bridge vector is its sentence embedding, so the
 /// bridge score is a cosine between them. At query time it is added to the trained model's score:
 ///
-///     score = jointSimilarity + λ · bridgeSimilarity        (LabelBridge.fuse)
+///     score = (jointSimilarity + λ · bridgeSimilarity) / (1 + λ)        (LabelBridge.fusedRows)
 ///
 /// T = 2 was chosen on the demo validation split (445 images, 344 groups; bridge alone R@10 0.166,
 /// median rank 98, random R@10 0.029; T in 1.5…3 within noise): `imgsearch-bench label-bridge --catalog val.jsonl`.
@@ -112,13 +112,46 @@ public struct LabelBridge: @unchecked Sendable {
         }
     }
 
-    /// score = joint + λ · bridge, element-wise (higher is better).
-    public static func fuse(joint: [Float], bridge: [Float], weight: Float = LabelBridge.defaultWeight) -> [Float] {
-        precondition(joint.count == bridge.count, "LabelBridge.fuse: \(joint.count) joint vs \(bridge.count) bridge scores")
-        return zip(joint, bridge).map { $0 + weight * $1 }
+    /// Joint and bridge vectors side by side, [a, √λ·b] / √(1 + λ), one row per item or query.
+    ///
+    /// For unit rows the dot product of two fused rows is (joint cosine + λ · bridge cosine) / (1 + λ),
+    /// and the rows stay unit length: ranking by Euclidean distance between fused rows *is* ranking
+    /// by the fused score, so exact search and HNSW need nothing special. `joint` is [N, Dj] and
+    /// `bridge` [N, Db], both flat and row-major; the result is [N, Dj + Db].
+    public static func fusedRows(joint: [Float], jointWidth: Int, bridge: [Float], bridgeWidth: Int,
+                                 weight: Float = LabelBridge.defaultWeight) -> [Float] {
+        precondition(weight >= 0, "LabelBridge.fusedRows: λ must be ≥ 0, got \(weight)")
+        let rows = jointWidth == 0 ? 0 : joint.count / jointWidth
+        precondition(joint.count == rows * jointWidth && bridge.count == rows * bridgeWidth,
+                     "LabelBridge.fusedRows: \(joint.count) joint values (width \(jointWidth)) vs \(bridge.count) bridge values (width \(bridgeWidth))")
+        let width = jointWidth + bridgeWidth
+        let jointScale = 1 / (1 + weight).squareRoot(), bridgeScale = (weight / (1 + weight)).squareRoot()
+        var fused = [Float](repeating: 0, count: rows * width)
+        fused.withUnsafeMutableBufferPointer { out in
+            joint.withUnsafeBufferPointer { a in
+                bridge.withUnsafeBufferPointer { b in
+                    for row in 0..<rows {
+                        let target = out.baseAddress! + row * width
+                        for c in 0..<jointWidth { target[c] = a[row * jointWidth + c] * jointScale }
+                        for c in 0..<bridgeWidth { target[jointWidth + c] = b[row * bridgeWidth + c] * bridgeScale }
+                    }
+                }
+            }
+        }
+        return fused
     }
 
-    /// Cosine similarity of unit vectors from their Euclidean distance (what searches return): 1 − d²/2.
+    /// `fusedRows` of two [N, D] tensors.
+    public static func fusedRows(joint: Tensor, bridge: Tensor, weight: Float = LabelBridge.defaultWeight) -> Tensor {
+        precondition(joint.rank == 2 && bridge.rank == 2 && joint.shape[0] == bridge.shape[0],
+                     "LabelBridge.fusedRows: joint \(joint.shape) vs bridge \(bridge.shape)")
+        return Tensor(shape: [joint.shape[0], joint.shape[1] + bridge.shape[1]],
+                      data: fusedRows(joint: joint.data, jointWidth: joint.shape[1], bridge: bridge.data,
+                                      bridgeWidth: bridge.shape[1], weight: weight))
+    }
+
+    /// The fused score (joint cosine + λ · bridge cosine) / (1 + λ) of two fused rows from the
+    /// Euclidean distance between them, which is what searches return: 1 − d²/2.
     public static func similarity(fromDistance distance: Float) -> Float {
         1 - distance * distance / 2
     }

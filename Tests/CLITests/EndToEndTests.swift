@@ -95,6 +95,26 @@ final class EndToEndTests: XCTestCase {
         }
     }
 
+    func testLabelBridgeChangesTextRankingAndNoBridgeTurnsItOff() throws {
+        let root = try Self.pipeline()
+        func search(_ extra: [String]) throws -> [[String: Any]] {
+            let result = try CLIRunner.run(["search", "--index", root.appendingPathComponent("index").path,
+                                            "a yellow fruit", "-k", "8", "--json"] + extra, environment: env(root))
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return try XCTUnwrap(try jsonLines(result.stdout).first?["results"] as? [[String: Any]])
+        }
+        let fused = try search([]), heavy = try search(["--bridge-weight", "4"])
+        let plain = try search(["--no-bridge"]), zero = try search(["--bridge-weight", "0"])
+        func distances(_ results: [[String: Any]]) -> [Double] { results.compactMap { $0["distance"] as? Double } }
+        XCTAssertEqual(distances(plain), distances(zero), "λ 0 is --no-bridge")
+        XCTAssertNotEqual(distances(fused), distances(plain), "the default fuses the bridge")
+        XCTAssertNotEqual(distances(heavy), distances(fused))
+        let conflicting = try CLIRunner.run(["search", "--index", root.appendingPathComponent("index").path, "fruit",
+                                             "--no-bridge", "--bridge-weight", "1"], environment: env(root))
+        XCTAssertNotEqual(conflicting.status, 0)
+        XCTAssertTrue(conflicting.stderr.contains("exclude each other"), conflicting.stderr)
+    }
+
     func testImageQueryFindsTheImageItselfFirst() throws {
         let root = try Self.pipeline()
         let items = try catalogLines(root.appendingPathComponent("data/catalog.jsonl"))
@@ -137,6 +157,9 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue((0...1).contains(r1) && r1 <= r10, "\(t2i)")
         XCTAssertNotNil(t2i["randomRecallAt10"] as? Double)
         XCTAssertNotNil(report["imageToText"] as? [String: Any])
+        XCTAssertGreaterThan(report["bridgeWeight"] as? Double ?? 0, 0, "eval reports the default fusion")
+        let fused = try XCTUnwrap(report["textToImageWithBridge"] as? [String: Any])
+        XCTAssertTrue((0...1).contains(try XCTUnwrap(fused["recallAt10"] as? Double)), "\(fused)")
         // Augmented copies find their originals far better than chance in raw feature space.
         let augmented = try XCTUnwrap(report["augmentedImageToImage"] as? [String: Any])
         let raw = try XCTUnwrap(augmented["rawFeaturesCosine"] as? [String: Any])

@@ -50,6 +50,27 @@ final class FeatureExtractorTests: XCTestCase {
         XCTAssertEqual(try again[0..<10].map { try $0.get().features }, try cached.map { try $0.get().features })
     }
 
+    func testAugmentedViewsAreCachedApartAndAreTheSameCopyEveryRun() throws {
+        let urls = try (0..<6).map { try images.write($0) }
+        let plain = try FeatureExtractor(backbone: FakeBackbone(), cache: FeatureCache(directory: cacheDirectory))
+            .extract(urls, showProgress: false).map { try $0.get().features }
+        func view(_ variant: Int) throws -> (features: [CachedFeatures], encoded: Int) {
+            let backbone = FakeBackbone()
+            let extractor = FeatureExtractor(backbone: backbone, cache: try FeatureCache(directory: cacheDirectory),
+                                             augmentation: (ImageAugmentation(cropFraction: 0.5...0.6, jitter: 0.3, flipProbability: 0.5), variant))
+            return (try extractor.extract(urls, showProgress: false).map { try $0.get().features }, backbone.encodedImages)
+        }
+        let first = try view(1)
+        XCTAssertEqual(first.encoded, 6, "augmented views are not answered by the plain features in the cache")
+        XCTAssertNotEqual(first.features, plain)
+        let again = try view(1)
+        XCTAssertEqual(again.encoded, 0, "the same view comes from the cache")
+        XCTAssertEqual(again.features, first.features)
+        let second = try view(2)
+        XCTAssertEqual(second.encoded, 6)
+        XCTAssertNotEqual(second.features, first.features)
+    }
+
     func testAThrowingConsumerStopsThePipeline() throws {
         let urls = try (0..<20).map { try images.write($0) }
         struct Stop: Error {}

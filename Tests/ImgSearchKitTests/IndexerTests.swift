@@ -2,6 +2,9 @@ import Catalog
 import Foundation
 import ImgSearchKit
 import IndexStore
+import JointEmbedding
+import Tensor
+import TextEncoder
 import XCTest
 
 final class IndexerTests: XCTestCase {
@@ -93,5 +96,51 @@ final class IndexerTests: XCTestCase {
         XCTAssertThrowsError(try run(try catalog(0..<2), model: FakeEmbeddingModel(identifier: "fake-model-2"))) { error in
             XCTAssertEqual((error as? StoreError)?.kind, .modelMismatch, "\(error)")
         }
+    }
+}
+
+final class IndexerBridgeTests: XCTestCase {
+    func testBridgeVectorsAreTheClassProbabilitiesTimesTheNameEmbeddings() throws {
+        let images = try ImageFolder()
+        defer { images.remove() }
+        let items = try (0..<5).map { CatalogItem(id: "i\($0)", image: try images.write($0).path, title: "T", group: "g\($0)") }
+        var bridge = LabelBridge(encoder: UnitAxisEncoder(), classNames: ["x", "y", "z"])
+        bridge.temperature = 0.5
+        let backbone = FakeBackbone(hasClassifier: true)
+        let indexer = try Indexer(model: FakeEmbeddingModel(), extractor: FeatureExtractor(backbone: backbone, cache: nil, batchSize: 2),
+                                  bridge: bridge)
+        let store = try indexer.openStore(at: images.directory.appendingPathComponent("index"))
+        XCTAssertEqual(try indexer.index(items, into: store, options: .init(showProgress: false)).added, 5)
+        let rows = try store.vectors("bridge"), features = try store.vectors("max")
+        XCTAssertEqual(rows.count, 5)
+        for row in 0..<5 {
+            // The name embeddings are the unit axes, so the bridge vector is softmax(logits / T), L2-normalised.
+            let logits = Array(features.row(row).prefix(3))
+            let exps = logits.map { expf($0 / 0.5) }
+            let norm = exps.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            for (value, expected) in zip(rows.row(row), exps.map { $0 / norm }) { XCTAssertEqual(value, expected, accuracy: 1e-5) }
+        }
+    }
+
+    func testABridgeNeedsLogitsAndSaysHowToDoWithout() throws {
+        let images = try ImageFolder()
+        defer { images.remove() }
+        let items = [CatalogItem(id: "a", image: try images.write(1).path, title: "A", group: "g")]
+        let bridge = LabelBridge(encoder: UnitAxisEncoder(), classNames: ["x", "y", "z"])
+        let indexer = try Indexer(model: FakeEmbeddingModel(), extractor: FeatureExtractor(backbone: FakeBackbone(), cache: nil), bridge: bridge)
+        let store = try indexer.openStore(at: images.directory.appendingPathComponent("index"))
+        XCTAssertEqual(store.vectorSets.map(\.name), ["joint", "gem", "max", "bridge"])
+        XCTAssertThrowsError(try indexer.index(items, into: store, options: .init(showProgress: false))) { error in
+            XCTAssertTrue("\(error)".contains("--no-bridge"), "\(error)")
+        }
+    }
+}
+
+/// Sentence encoder of the tests: text "x", "y", "z" → the unit axes of 3-d space.
+final class UnitAxisEncoder: SentenceEncoder, @unchecked Sendable {
+    let identifier = "unit-axes"
+    let dimension = 3
+    func encode(_ texts: [String]) -> Tensor {
+        Tensor(shape: [texts.count, 3], data: texts.flatMap { text in (0..<3).map { ["x", "y", "z"][$0] == text ? Float(1) : 0 } })
     }
 }

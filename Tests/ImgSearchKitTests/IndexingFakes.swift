@@ -10,7 +10,11 @@ final class FakeBackbone: Backbone {
     let identifier = "fake-net"
     let featureDimension = 4
     let preprocessing = Preprocessing(size: 8, fit: .stretch, mean: [0, 0, 0], std: [255, 255, 255])
+    /// With a classifier, the logits are the three channel maxima (three "classes").
+    let hasClassifier: Bool
     private(set) var encodedImages = 0
+
+    init(hasClassifier: Bool = false) { self.hasClassifier = hasClassifier }
 
     func forward(_ batch: Tensor) -> BackboneOutput {
         let n = batch.shape[0], plane = 8 * 8 * 3
@@ -27,8 +31,9 @@ final class FakeBackbone: Backbone {
             avgPooled.append(0.5)
             gemPooled += avgPooled.suffix(4).map { $0 * 2 }
         }
+        let logits = (0..<n).flatMap { Array(maxPooled[($0 * 4)..<($0 * 4 + 3)]) }
         return BackboneOutput(maxPooled: Tensor(shape: [n, 4], data: maxPooled), avgPooled: Tensor(shape: [n, 4], data: avgPooled),
-                              gemPooled: Tensor(shape: [n, 4], data: gemPooled), logits: nil)
+                              gemPooled: Tensor(shape: [n, 4], data: gemPooled), logits: hasClassifier ? Tensor(shape: [n, 3], data: logits) : nil)
     }
 }
 

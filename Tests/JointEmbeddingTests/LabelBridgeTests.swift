@@ -57,12 +57,33 @@ final class LabelBridgeTests: XCTestCase {
         XCTAssertLessThan(spread, sharp - 0.05)
     }
 
-    func testFusionAddsTheWeightedBridgeScore() {
-        XCTAssertEqual(LabelBridge.fuse(joint: [0.5, 0.1], bridge: [0.2, 0.8], weight: 0.5), [0.6, 0.5])
-        XCTAssertEqual(LabelBridge.fuse(joint: [0.5], bridge: [0.9], weight: 0), [0.5])
+    func testFusedRowsRankByJointPlusWeightedBridgeScore() {
+        // Random unit rows: 5 items and 1 query, joint 6-d and bridge 4-d.
+        var generator = SeededGenerator(seed: 11)
+        func unitRows(_ rows: Int, _ width: Int) -> [Float] {
+            (0..<rows).flatMap { _ -> [Float] in
+                let v = (0..<width).map { _ in Float.random(in: -1...1, using: &generator) }
+                let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                return v.map { $0 / norm }
+            }
+        }
+        let itemJoint = unitRows(5, 6), itemBridge = unitRows(5, 4), queryJoint = unitRows(1, 6), queryBridge = unitRows(1, 4)
+        for weight: Float in [0, 0.5, 2] {
+            let items = LabelBridge.fusedRows(joint: itemJoint, jointWidth: 6, bridge: itemBridge, bridgeWidth: 4, weight: weight)
+            let query = LabelBridge.fusedRows(joint: queryJoint, jointWidth: 6, bridge: queryBridge, bridgeWidth: 4, weight: weight)
+            XCTAssertEqual(items.count, 50)
+            for item in 0..<5 {
+                let row = Array(items[(item * 10)..<((item + 1) * 10)])
+                XCTAssertEqual(row.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-5, "fused rows stay unit length")
+                let jointCosine = (0..<6).reduce(Float(0)) { $0 + itemJoint[item * 6 + $1] * queryJoint[$1] }
+                let bridgeCosine = (0..<4).reduce(Float(0)) { $0 + itemBridge[item * 4 + $1] * queryBridge[$1] }
+                let distance = zip(row, query).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+                XCTAssertEqual(LabelBridge.similarity(fromDistance: distance), (jointCosine + weight * bridgeCosine) / (1 + weight),
+                               accuracy: 1e-5, "item \(item), λ \(weight)")
+            }
+        }
         XCTAssertEqual(LabelBridge.similarity(fromDistance: 0), 1)
         XCTAssertEqual(LabelBridge.similarity(fromDistance: 2), -1)
-        XCTAssertEqual(LabelBridge.similarity(fromDistance: Float(2).squareRoot()), 0, accuracy: 1e-6)
     }
 
     func testCachedNameEmbeddingsRoundTripAndAreRebuiltForOtherNames() throws {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import IndexStore
+import JointEmbedding
 
 /// `imgsearch demo`: the whole product on the demo data, each stage skipped when its result is up to date.
 struct DemoCommand: AsyncParsableCommand {
@@ -54,6 +56,7 @@ struct DemoCommand: AsyncParsableCommand {
             try await command.run()
         }
         try await stage(3, "index every demo image", upToDate: false) {
+            try removeStaleIndex(index, model: model)
             var command = try IndexCommand.parse(["--catalog", data.appendingPathComponent("catalog.jsonl").path,
                                                   "--model", model.path, "--index", index.path] + threadArgs)
             try await command.run()
@@ -85,6 +88,22 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     // MARK: Stages
+
+    /// A demo index made by another model (the demo retrained) or before label-bridge vectors
+    /// existed is rebuilt; its features come back from the feature cache, so no CNN runs.
+    private func removeStaleIndex(_ index: URL, model: URL) throws {
+        guard let existing = try? SQLiteIndexStore.openForReading(at: index) else { return }
+        let reason: String
+        if !existing.vectorSets.contains(where: { $0.name == "bridge" }) {
+            reason = "predates label-bridge vectors"
+        } else if try JointModel.load(from: model).identifier != existing.modelIdentifier {
+            reason = "was made by an earlier model"
+        } else {
+            return
+        }
+        note("the demo index \(reason): rebuilding it")
+        try FileManager.default.removeItem(at: index)
+    }
 
     private func stage(_ number: Int, _ name: String, upToDate: Bool, _ body: () async throws -> Void) async throws {
         if upToDate && !force {

@@ -26,6 +26,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Catalog to evaluate on (with groups; use a split not seen in training).")
     var catalog: String
 
+    @OptionGroup var bridge: BridgeOptions
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -39,7 +41,7 @@ struct EvalCommand: AsyncParsableCommand {
     func run() async throws {
         if let threads { Parallel.configure(threads: threads) }
         let result = try EvaluationPipeline.run(model: URL(fileURLWithPath: model), catalog: URL(fileURLWithPath: catalog),
-                                                showProgress: !json) { message in
+                                                showProgress: !json, bridgeWeight: bridge.weight) { message in
             FileHandle.standardError.write(Data("imgsearch eval: \(message)\n".utf8))
         }
         if json {

@@ -46,6 +46,9 @@ struct IndexCommand: AsyncParsableCommand {
     @Flag(help: "Refit the PCA whitening of image→image search on the indexed features (no CNN), then stop.")
     var refit = false
 
+    @Flag(name: .customLong("no-bridge"), help: "Store no label-bridge vectors (text search then uses the trained model alone).")
+    var noBridge = false
+
     @Option(help: "Images per CNN batch.")
     var batchSize = 32
 
@@ -79,10 +82,12 @@ struct IndexCommand: AsyncParsableCommand {
         if loaded.issues.count > 10 { printError("catalog: … \(loaded.issues.count - 10) more issues") }
         let jointModel = try JointModel.load(from: URL(fileURLWithPath: model!))
         let backbone = try EfficientNetLite0.pretrained()
-        let featureCache = try FeatureCache(directory: cache.map { URL(fileURLWithPath: $0, isDirectory: true) })
+        let cacheDirectory = cache.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        let featureCache = try FeatureCache(directory: cacheDirectory)
         let extractor = FeatureExtractor(backbone: backbone, cache: featureCache, threads: threads ?? Parallel.threads, batchSize: batchSize)
-        let indexer = try Indexer(model: jointModel, extractor: extractor)
-        let store = try indexer.openStore(at: indexURL)
+        let bridge = noBridge ? nil : try StandardLabelBridge.load(encoder: jointModel.sentenceTower?.encoder, cacheDirectory: cacheDirectory)
+        let indexer = try Indexer(model: jointModel, extractor: extractor, bridge: bridge)
+        let store = try indexer.openStore(at: indexURL) { printError($0) }
         // Recorded so that `search` and `serve` find the model from the index alone.
         try ModelRecord.write(modelDirectory: URL(fileURLWithPath: model!), indexDirectory: indexURL)
         let summary = try indexer.index(loaded.items, into: store, options: Indexer.Options(prune: prune, showProgress: !quiet))

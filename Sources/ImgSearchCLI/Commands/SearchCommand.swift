@@ -52,6 +52,8 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(name: .customLong("image-space"), help: "Space of image→image search: whitened, joint or raw.")
     var imageSpace: String = SearchEngine.ImageSpace.whitened.rawValue
 
+    @OptionGroup var bridge: BridgeOptions
+
     @Option(help: "Model directory (default: the one the index records).")
     var model: String?
 
@@ -75,6 +77,7 @@ struct SearchCommand: AsyncParsableCommand {
         var options = SearchEngine.Options(modelDirectory: model.map { URL(fileURLWithPath: $0) },
                                            imageSpace: SearchEngine.ImageSpace(rawValue: imageSpace)!)
         options.method = method?.method ?? .automatic
+        options.bridgeWeight = bridge.weight
         options.showProgress = !json
         let engine = try SearchEngine(indexDirectory: URL(fileURLWithPath: index), options: options)
 

@@ -37,6 +37,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Exact or approximate (HNSW) text search; default: by collection size.")
     var method: SearchMethodFlag?
 
+    @OptionGroup var bridge: BridgeOptions
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
         guard maxUploadMiB >= 1 else { throw ValidationError("--max-upload-mb must be at least 1") }
@@ -46,6 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         let indexDirectory = URL(fileURLWithPath: index)
         var options = SearchEngine.Options(modelDirectory: model.map { URL(fileURLWithPath: $0) },
                                            method: method?.method ?? .automatic)
+        options.bridgeWeight = bridge.weight
         options.showProgress = false
         // Fail now rather than on the first query: text search needs the model.
         guard options.modelDirectory ?? ModelRecord.read(indexDirectory) != nil else {

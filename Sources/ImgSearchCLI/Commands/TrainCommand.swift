@@ -66,6 +66,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Words below this count in the training captions become <unk>.")
     var minWordCount = 1
 
+    @Option(help: "Augmented views (crop + mirror) of each training image, drawn in place of the original now and then; their features are cached.")
+    var augment = 0
+
     // MARK: Optimisation
 
     @Option(help: "Passes over the training pairs.")
@@ -110,6 +113,7 @@ struct TrainCommand: AsyncParsableCommand {
             throw ValidationError("--embedding-dim, --word-dim, --gru-hidden must be positive and --image-hidden not negative")
         }
         guard (0..<1).contains(dropout ?? 0) else { throw ValidationError("--dropout must be in [0, 1)") }
+        guard (0...16).contains(augment) else { throw ValidationError("--augment must be in 0…16") }
     }
 
     func run() async throws {
@@ -119,6 +123,7 @@ struct TrainCommand: AsyncParsableCommand {
         request.resume = resume
         request.showProgress = !quiet
         request.minWordCount = minWordCount
+        request.augmentedVariants = augment
         request.model.textEncoder = textEncoder.rawValue
         request.model.embeddingDimension = embeddingDim
         request.model.wordDimension = wordDim

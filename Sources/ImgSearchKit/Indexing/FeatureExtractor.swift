@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import IndexStore
+import JointEmbedding
 import Tensor
 import VisionEncoder
 
@@ -28,18 +29,25 @@ public final class FeatureExtractor: @unchecked Sendable {
     public let cache: FeatureCache?
     public let threads: Int
     public let batchSize: Int
+    /// When set, every image is altered before the CNN (training views): variant v of an image is
+    /// seeded by its content hash and v, so it is the same copy on every run and cached as such.
+    public let augmentation: (augmentation: ImageAugmentation, variant: Int)?
 
-    /// Cache key of this backbone's features: the network and the poolings it stores.
-    public var cacheKey: String { "\(backbone.identifier)/max,gem3,avg" }
+    /// Cache key of this backbone's features: the network, the poolings it stores, the augmentation.
+    public var cacheKey: String {
+        "\(backbone.identifier)/max,gem3,avg" + (augmentation.map { "/\($0.augmentation.name)/v\($0.variant)" } ?? "")
+    }
 
     /// - Parameters:
     ///   - cache: nil runs the CNN on every image and remembers nothing.
     ///   - threads: decoding threads (the CNN uses `Parallel.threads` and BLAS's own).
-    public init(backbone: Backbone, cache: FeatureCache?, threads: Int = Parallel.threads, batchSize: Int = 32) {
+    public init(backbone: Backbone, cache: FeatureCache?, threads: Int = Parallel.threads, batchSize: Int = 32,
+                augmentation: (augmentation: ImageAugmentation, variant: Int)? = nil) {
         self.backbone = backbone
         self.cache = cache
         self.threads = max(1, threads)
         self.batchSize = max(1, batchSize)
+        self.augmentation = augmentation
     }
 
     // MARK: Extraction
@@ -179,8 +187,11 @@ public final class FeatureExtractor: @unchecked Sendable {
                 Parallel.forEach(misses.count, threads: threads) { i in
                     let url = images[misses[i].index]
                     do {
-                        let image = try misses[i].data.map { try ImageDecoder.decode(data: $0, name: url.path, hintSize: preprocessing.decodeHint) }
+                        var image = try misses[i].data.map { try ImageDecoder.decode(data: $0, name: url.path, hintSize: preprocessing.decodeHint) }
                             ?? ImageDecoder.decode(contentsOf: url, hintSize: preprocessing.decodeHint)
+                        if let (augmentation, variant) = augmentation {
+                            image = augmentation.apply(image, seed: TextHash.fnv1a(misses[i].contentHash) &+ UInt64(variant) &* 0x9E37_79B9_7F4A_7C15)
+                        }
                         preprocessing.normalize(image, into: out.baseAddress! + i * plane)
                     } catch let error as ImageError {
                         errorSlots[i] = error

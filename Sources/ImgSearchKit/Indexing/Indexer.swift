@@ -2,6 +2,7 @@ import Catalog
 import Foundation
 import Imaging
 import IndexStore
+import JointEmbedding
 import Search
 import Tensor
 
@@ -9,8 +10,10 @@ import Tensor
 /// through the CNN (and the feature cache spares even those it has seen before). Every batch
 /// is committed as it completes, so a killed run resumes where it stopped.
 ///
-/// Vector sets written: "joint" (the model's embedding, text→image search) and the raw
-/// backbone "gem" and "max" features (image→image search and whitening refits need no CNN).
+/// Vector sets written: "joint" (the model's embedding, text→image search), the raw backbone
+/// "gem" and "max" features (image→image search and whitening refits need no CNN), and, with a
+/// label bridge, "bridge" (each image's ImageNet class probabilities times the class-name
+/// sentence embeddings: fused into text search, issue 8).
 public final class Indexer {
     public struct Options: Sendable {
         /// Remove items that are no longer in the catalog.
@@ -29,8 +32,11 @@ public final class Indexer {
     public let extractor: FeatureExtractor
     /// The model's fingerprint, computed once (it hashes all weights).
     public let modelIdentifier: String
+    /// Makes the "bridge" vectors; nil when indexing without them (or into an index made without them).
+    public private(set) var bridge: LabelBridge?
 
-    public init(model: ImageEmbeddingModel, extractor: FeatureExtractor) throws {
+    /// `bridge` adds the "bridge" vector set; it needs a backbone with its ImageNet classifier.
+    public init(model: ImageEmbeddingModel, extractor: FeatureExtractor, bridge: LabelBridge? = nil) throws {
         guard model.backboneIdentifier == extractor.backbone.identifier else {
             throw IndexingError("the model was trained on \(model.backboneIdentifier) features, the extractor runs \(extractor.backbone.identifier)")
         }
@@ -39,6 +45,7 @@ public final class Indexer {
         }
         self.model = model
         self.extractor = extractor
+        self.bridge = bridge
         modelIdentifier = model.identifier
     }
 
@@ -47,11 +54,20 @@ public final class Indexer {
         let channels = extractor.backbone.featureDimension
         return [VectorSetSpec(name: "joint", dimension: model.embeddingDimension),
                 VectorSetSpec(name: "gem", dimension: channels), VectorSetSpec(name: "max", dimension: channels)]
+            + (bridge.map { [VectorSetSpec(name: "bridge", dimension: $0.encoder.dimension)] } ?? [])
     }
 
-    /// Opens (or creates) the index in `directory` for this model.
-    public func openStore(at directory: URL) throws -> SQLiteIndexStore {
-        try SQLiteIndexStore.openForWriting(at: directory, modelIdentifier: modelIdentifier, vectorSets: vectorSets)
+    /// Opens (or creates) the index in `directory` for this model. An index made before bridge
+    /// vectors existed stays as it is: it is updated without them (`note` says so; text search
+    /// then runs on the joint model alone).
+    public func openStore(at directory: URL, note: (String) -> Void = { _ in }) throws -> SQLiteIndexStore {
+        if bridge != nil, let existing = try? SQLiteIndexStore.openForReading(at: directory),
+           existing.modelIdentifier == modelIdentifier, !existing.vectorSets.contains(where: { $0.name == "bridge" }) {
+            note("\(directory.path) was built without label-bridge vectors; updating it without them "
+                 + "(index into a new directory to get the bridge in text search)")
+            bridge = nil
+        }
+        return try SQLiteIndexStore.openForWriting(at: directory, modelIdentifier: modelIdentifier, vectorSets: vectorSets)
     }
 
     // MARK: Indexing
@@ -94,7 +110,7 @@ public final class Indexer {
 
         let progress = ProgressBar("indexing", total: work.count, enabled: options.showProgress && !work.isEmpty)
         try extractor.extract(work.map { URL(fileURLWithPath: $0.item.image) }, contentHashes: work.map(\.hash), progress: progress) { batch in
-            try store.upsert(updates(for: batch, work: work, summary: &summary))
+            try store.upsert(try updates(for: batch, work: work, summary: &summary))
         }
         if !work.isEmpty { progress.finish() }
 
@@ -136,17 +152,25 @@ public final class Indexer {
 
     /// Embeds the batch's features with the model and pairs every result with its item.
     private func updates(for batch: [(index: Int, result: FeatureResult)], work: [(item: CatalogItem, hash: String, isNew: Bool)],
-                         summary: inout IndexingSummary) -> [ItemUpdate] {
+                         summary: inout IndexingSummary) throws -> [ItemUpdate] {
         let encoded = batch.compactMap { entry -> (index: Int, features: ImageFeatures)? in
             guard case .success(let features) = entry.result else { return nil }
             return (entry.index, features)
         }
-        var embeddings: Tensor?
+        var embeddings: Tensor?, bridgeVectors: Tensor?
         if !encoded.isEmpty {
             let pooled = encoded.flatMap { pooledFeature($0.features) }
             embeddings = model.embedImages(features: Tensor(shape: [encoded.count, pooled.count / encoded.count], data: pooled))
+            if let bridge {
+                let logits = encoded.flatMap { $0.features.features.logits ?? [] }
+                guard logits.count == encoded.count * bridge.classNames.count else {
+                    throw IndexingError("the label bridge needs the backbone's \(bridge.classNames.count) ImageNet logits per image "
+                                        + "(\(extractor.backbone.identifier) gave none; index with --no-bridge)")
+                }
+                bridgeVectors = bridge.imageVectors(logits: Tensor(shape: [encoded.count, bridge.classNames.count], data: logits))
+            }
         }
-        let dimension = model.embeddingDimension
+        let dimension = model.embeddingDimension, bridgeDimension = bridge?.encoder.dimension ?? 0
         var encodedRow = 0
         return batch.map { entry in
             let (item, hash, isNew) = work[entry.index]
@@ -159,9 +183,12 @@ public final class Indexer {
                 defer { encodedRow += 1 }
                 if isNew { summary.added += 1 } else { summary.updated += 1 }
                 if features.fromCache { summary.fromCache += 1 }
-                let joint = Array(embeddings!.data[(encodedRow * dimension)..<((encodedRow + 1) * dimension)])
-                return ItemUpdate(item: indexItem(item, hash: hash),
-                                  vectors: ["joint": joint, "gem": features.features.gemPooled, "max": features.features.maxPooled])
+                var vectors = ["joint": Array(embeddings!.data[(encodedRow * dimension)..<((encodedRow + 1) * dimension)]),
+                               "gem": features.features.gemPooled, "max": features.features.maxPooled]
+                if let bridgeVectors {
+                    vectors["bridge"] = Array(bridgeVectors.data[(encodedRow * bridgeDimension)..<((encodedRow + 1) * bridgeDimension)])
+                }
+                return ItemUpdate(item: indexItem(item, hash: hash), vectors: vectors)
             }
         }
     }

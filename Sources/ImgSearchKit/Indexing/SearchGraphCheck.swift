@@ -1,5 +1,6 @@
 import Foundation
 import IndexStore
+import JointEmbedding
 import Search
 
 /// How well the saved HNSW search graph of an index agrees with exact search: recall@k of its
@@ -14,11 +15,13 @@ public enum SearchGraphCheck {
         public var description: String { String(format: "search graph recall@%d = %.3f over %d queries", k, recall, queries) }
     }
 
-    /// Recall@`k` of the graph search uses, or nil when no up-to-date graph is saved yet (it is
-    /// built by the first approximate search).
-    public static func measure(_ store: SQLiteIndexStore, sample: Int = 200, k: Int = 10) throws -> Result? {
-        let vectors = try store.vectors("joint")
-        let file = IndexSnapshot.searchDirectory(store.directory).appendingPathComponent("joint.hnsw")
+    /// Recall@`k` of the graph text search uses with label-bridge weight `bridgeWeight`, or nil when
+    /// no up-to-date graph is saved yet (it is built by the first approximate search).
+    public static func measure(_ store: SQLiteIndexStore, bridgeWeight: Float = LabelBridge.defaultWeight,
+                               sample: Int = 200, k: Int = 10) throws -> Result? {
+        let text = try TextRows(store: store, bridgeWeight: bridgeWeight)
+        let vectors = text.rows
+        let file = IndexSnapshot.searchDirectory(store.directory).appendingPathComponent(text.graphFileName)
         guard vectors.count > k, let graph = PersistedGraph.load(file, vectors: vectors) else { return nil }
         let exact = ExactSearch(vectors)
         let queries = min(sample, vectors.count)

@@ -27,10 +27,12 @@ enum CosineSpace {
 /// the items indexed at the time (issue 8, part 3) and refitted on demand.
 public enum WhiteningFile {
     static let name = "whitening.bin"
+    /// Output dimensions kept (issue 8: GeM p = 3, 512 dimensions, power 0.5).
+    public static let defaultDimension = 512
 
     /// Fits on the rows that belong to live items and saves it in the index directory.
     @discardableResult
-    public static func refit(indexDirectory: URL, dimension: Int = 512) throws -> PCAWhitening {
+    public static func refit(indexDirectory: URL, dimension: Int = WhiteningFile.defaultDimension) throws -> PCAWhitening {
         let store = try SQLiteIndexStore.openForReading(at: indexDirectory)
         let whitening = try fit(try store.vectors("gem"), owners: try store.rowOwners(), dimension: dimension)
         try save(whitening, in: indexDirectory)

@@ -1,5 +1,6 @@
 import Foundation
 import IndexStore
+import JointEmbedding
 import Search
 
 /// The index as search sees it at one moment: its rows, who owns them, and the searchers built
@@ -11,7 +12,9 @@ final class IndexSnapshot: @unchecked Sendable {
     /// Item id owning each row (nil: a stale row waiting for compaction).
     let owners: [String?]
     let joint: VectorMatrix
-    let jointSearcher: VectorSearcher
+    /// What text queries are matched against: the joint rows, or those fused with the bridge rows.
+    let text: TextRows
+    let textSearcher: VectorSearcher
     private let store: SQLiteIndexStore
     private let options: SearchEngine.Options
     private let lock = NSLock()
@@ -24,25 +27,27 @@ final class IndexSnapshot: @unchecked Sendable {
         self.store = store
         self.options = options
         joint = try store.vectors("joint")
+        text = try TextRows(store: store, bridgeWeight: options.bridgeWeight)
         rowCount = joint.count
         owners = try store.rowOwners()
         itemCount = try store.itemCount()
         let approximate = options.method == .approximate
             || (options.method == .automatic && rowCount >= options.approximateThreshold)
         if approximate && rowCount > 0 {
-            jointSearcher = .approximate(Self.graph(for: joint, store: store, options: options, previous: previous))
+            textSearcher = .approximate(Self.graph(for: text, store: store, options: options, previous: previous))
         } else {
-            jointSearcher = .exact(ExactSearch(joint))
+            textSearcher = .exact(ExactSearch(text.rows))
         }
     }
 
     /// The previous snapshot's graph when its rows are unchanged (new rows are linked in place),
     /// else the saved graph, else a new one (saved for next time).
-    private static func graph(for vectors: VectorMatrix, store: SQLiteIndexStore, options: SearchEngine.Options,
+    private static func graph(for text: TextRows, store: SQLiteIndexStore, options: SearchEngine.Options,
                               previous: IndexSnapshot?) -> HNSWIndex {
-        let file = searchDirectory(store.directory).appendingPathComponent("joint.hnsw")
-        if let previous, case .approximate(let index) = previous.jointSearcher,
-           PersistedGraph.matches(index, previous.joint, vectors) {
+        let vectors = text.rows
+        let file = searchDirectory(store.directory).appendingPathComponent(text.graphFileName)
+        if let previous, case .approximate(let index) = previous.textSearcher, previous.text.graphFileName == text.graphFileName,
+           PersistedGraph.matches(index, previous.text.rows, vectors) {
             for row in index.count..<vectors.count { index.add(vectors.rowArray(row)) }
             return index
         }
@@ -69,7 +74,8 @@ final class IndexSnapshot: @unchecked Sendable {
         let built: ImageSpaceIndex
         switch space {
         case .joint:
-            built = ImageSpaceIndex(vectors: joint, searcher: jointSearcher, whitening: nil)
+            let searcher = text.bridgeWeight == nil ? textSearcher : .exact(ExactSearch(joint))
+            built = ImageSpaceIndex(vectors: joint, searcher: searcher, whitening: nil)
         case .raw:
             let normalized = CosineSpace.rows(try store.vectors("max"))
             built = ImageSpaceIndex(vectors: normalized, searcher: .exact(ExactSearch(normalized)), whitening: nil)
@@ -90,5 +96,36 @@ final class IndexSnapshot: @unchecked Sendable {
         let whitening = try WhiteningFile.fit(gem, owners: owners, dimension: options.whiteningDimension)
         try? WhiteningFile.save(whitening, in: store.directory)
         return whitening
+    }
+}
+
+// MARK: - Text rows
+
+/// The rows text search runs on. With "bridge" vectors in the index and λ > 0 they are the fused
+/// rows [joint, √λ·bridge] / √(1 + λ) (`LabelBridge.fusedRows`): nearest by Euclidean distance is
+/// best by joint cosine + λ · bridge cosine. Otherwise they are the joint rows themselves.
+struct TextRows: @unchecked Sendable {
+    let rows: VectorMatrix
+    /// λ when the rows are fused, nil when they are the joint rows.
+    let bridgeWeight: Float?
+    /// Each λ has its own HNSW graph file, so changing `--bridge-weight` never reuses a wrong graph.
+    var graphFileName: String { bridgeWeight.map { String(format: "joint+bridge-%.3f.hnsw", $0) } ?? "joint.hnsw" }
+
+    init(store: SQLiteIndexStore, bridgeWeight: Float) throws {
+        let joint = try store.vectors("joint")
+        guard bridgeWeight > 0, store.vectorSets.contains(where: { $0.name == "bridge" }) else {
+            rows = joint
+            self.bridgeWeight = nil
+            return
+        }
+        let bridge = try store.vectors("bridge")
+        guard bridge.count == joint.count else {
+            throw StoreError(.corrupt, file: store.directory.path,
+                             reason: "\(joint.count) joint rows but \(bridge.count) bridge rows (run imgsearch index --check)")
+        }
+        rows = VectorMatrix(dimension: joint.dimension + bridge.dimension,
+                            values: LabelBridge.fusedRows(joint: joint.values, jointWidth: joint.dimension, bridge: bridge.values,
+                                                          bridgeWidth: bridge.dimension, weight: bridgeWeight))
+        self.bridgeWeight = bridgeWeight
     }
 }

@@ -3,6 +3,7 @@ import Imaging
 import IndexStore
 import JointEmbedding
 import Tensor
+import TextEncoder
 import VisionEncoder
 
 /// Turns queries into vectors: texts through the index's joint model, images through the backbone.
@@ -14,6 +15,7 @@ final class QueryEncoder: @unchecked Sendable {
     private let lock = NSLock()
     private var loadedModel: JointModel?
     private var loadedBackbone: Backbone?
+    private var loadedSentenceEncoder: SentenceEncoder?
 
     init(modelDirectory: URL?, expectedIdentifier: String) {
         self.modelDirectory = modelDirectory
@@ -22,11 +24,16 @@ final class QueryEncoder: @unchecked Sendable {
 
     // MARK: Texts
 
-    /// Joint embeddings of `texts`, one row each.
-    func embed(texts: [String]) throws -> [[Float]] {
+    /// Joint embeddings of `texts`, one row each; with `bridgeWeight`, fused with the texts'
+    /// sentence embeddings (the bridge side of a query) as the index's text rows are.
+    func embed(texts: [String], bridgeWeight: Float?) throws -> [[Float]] {
         try serialized {
-            let output = try model().embedTexts(texts)
-            return Self.rows(output)
+            let model = try model()
+            // The sentence tower's encoder directly: its embedding cache would grow with every query a server sees.
+            let sentences = model.sentenceTower != nil || bridgeWeight != nil ? try sentenceEncoder(model).encode(texts) : nil
+            let joint = model.sentenceTower != nil ? sentences! : model.embedTexts(texts)
+            guard let bridgeWeight, let sentences else { return Self.rows(joint) }
+            return Self.rows(LabelBridge.fusedRows(joint: joint, bridge: sentences, weight: bridgeWeight))
         }
     }
 
@@ -84,6 +91,18 @@ final class QueryEncoder: @unchecked Sendable {
         }
         loadedModel = model
         return model
+    }
+
+    /// The sentence encoder of the bridge: the model's own when its text tower is MiniLM, else MiniLM loaded now.
+    private func sentenceEncoder(_ model: JointModel) throws -> SentenceEncoder {
+        if let encoder = model.sentenceTower?.encoder ?? loadedSentenceEncoder { return encoder }
+        do {
+            let encoder = try MiniLM.pretrained()
+            loadedSentenceEncoder = encoder
+            return encoder
+        } catch {
+            throw SearchEngineError(.modelUnavailable, "all-MiniLM-L6-v2", "cannot load the label bridge's sentence encoder (\(error)); search with --no-bridge")
+        }
     }
 
     private func backbone() throws -> Backbone {

@@ -1,10 +1,12 @@
 import Foundation
 import IndexStore
+import JointEmbedding
 import Search
 
 /// Search over an index directory: by text, by image, by an indexed item ("more like this").
 ///
-/// Text queries go through the index's joint model to the nearest joint image embeddings;
+/// Text queries go through the index's joint model to the nearest joint image embeddings, fused
+/// with the ImageNet-label bridge when the index holds bridge vectors (`Options.bridgeWeight`);
 /// image queries go through the backbone to the nearest images in `Options.imageSpace` (PCA-whitened
 /// GeM features by default, issue 8). Safe to call from many threads at once. Items added by a
 /// concurrent `imgsearch index` appear within `refreshInterval`: the engine checks the store's row
@@ -39,15 +41,20 @@ public final class SearchEngine: @unchecked Sendable {
         public var approximateThreshold = 50_000
         public var hnsw = HNSWIndex.Parameters(m: 16, efConstruction: 100, efSearch: 64)
         public var imageSpace: ImageSpace = .whitened
-        public var whiteningDimension = 512
+        public var whiteningDimension = WhiteningFile.defaultDimension
+        /// λ: the label bridge's weight in text search, score = (joint cosine + λ · bridge cosine) / (1 + λ).
+        /// 0 turns the bridge off (`--no-bridge`); indexes without bridge vectors ignore it.
+        public var bridgeWeight: Float = LabelBridge.defaultWeight
         /// How often (seconds) to look for rows added by a concurrent indexer.
         public var refreshInterval: TimeInterval = 1
         public var showProgress = true
 
-        public init(modelDirectory: URL? = nil, method: Method = .automatic, imageSpace: ImageSpace = .whitened) {
+        public init(modelDirectory: URL? = nil, method: Method = .automatic, imageSpace: ImageSpace = .whitened,
+                    bridgeWeight: Float = LabelBridge.defaultWeight) {
             self.modelDirectory = modelDirectory
             self.method = method
             self.imageSpace = imageSpace
+            self.bridgeWeight = bridgeWeight
         }
     }
 
@@ -79,7 +86,10 @@ public final class SearchEngine: @unchecked Sendable {
     public var itemCount: Int { snapshot().itemCount }
 
     /// Whether text queries use the HNSW graph.
-    public var usesApproximateSearch: Bool { snapshot().jointSearcher.isApproximate }
+    public var usesApproximateSearch: Bool { snapshot().textSearcher.isApproximate }
+
+    /// λ when text search fuses the label bridge, nil when it runs on the joint model alone.
+    public var bridgeWeight: Float? { snapshot().text.bridgeWeight }
 
     // MARK: Queries
 
@@ -95,8 +105,11 @@ public final class SearchEngine: @unchecked Sendable {
             throw SearchEngineError(.invalidQuery, "", "empty text query")
         }
         let snapshot = snapshot()
-        return try encoder.embed(texts: texts).map { query in
-            try results(snapshot.jointSearcher.search(query, k: k, owners: snapshot.owners, rowCount: snapshot.rowCount))
+        return try encoder.embed(texts: texts, bridgeWeight: snapshot.text.bridgeWeight).map { query in
+            guard query.count == snapshot.text.rows.dimension else {
+                throw SearchEngineError(.modelMismatch, "", "text queries have \(query.count) dimensions, the index \(snapshot.text.rows.dimension)")
+            }
+            return try results(snapshot.textSearcher.search(query, k: k, owners: snapshot.owners, rowCount: snapshot.rowCount))
         }
     }
 

@@ -5,30 +5,15 @@ import Tensor
 import VisionEncoder
 
 /// Image→image robustness (issue 4): every catalog image queries the gallery of the originals through an
-/// augmented copy — a random crop of 70–90% of each side rescaled back to the original size, then a contrast
-/// and brightness jitter of ±20% — and its own original is the one correct answer. Deterministic per seed.
+/// augmented copy (`ImageAugmentation.evaluationQuery`: a random crop of 70–90% of each side rescaled back to
+/// the original size, then a contrast and brightness jitter of ±20%) and its own original is the one correct
+/// answer. Deterministic per seed.
 public enum AugmentedImageQueries {
     /// R@K of finding the original, in the three spaces image search could use.
     public struct Report: Codable {
         public var rawFeaturesCosine: RetrievalReport
         public var rawFeaturesEuclidean: RetrievalReport
         public var trainedEmbedding: RetrievalReport
-    }
-
-    /// A deterministic augmented copy of `image`.
-    public static func augment(_ image: RGBImage, seed: UInt64) -> RGBImage {
-        var random = SeededGenerator(seed: seed)
-        func unit() -> Double { Double.random(in: 0..<1, using: &random) }
-        let width = Double(image.width) * (0.7 + 0.2 * unit()), height = Double(image.height) * (0.7 + 0.2 * unit())
-        let x0 = (Double(image.width) - width) * unit(), y0 = (Double(image.height) - height) * unit()
-        var copy = image.resampled(from: SourceBox(x0: x0, y0: y0, x1: x0 + width, y1: y0 + height),
-                                   width: image.width, height: image.height)
-        let contrast = Float(0.8 + 0.4 * unit()), brightness = Float(51 * (unit() - 0.5))
-        for i in copy.pixels.indices {
-            let value = (Float(copy.pixels[i]) - 127.5) * contrast + 127.5 + brightness
-            copy.pixels[i] = UInt8(max(0, min(255, value.rounded())))
-        }
-        return copy
     }
 
     /// Runs the backbone over augmented copies of `data`'s images; nil when there are fewer than two images.
@@ -45,7 +30,7 @@ public enum AugmentedImageQueries {
             let copies = try (start..<end).map { i in
                 let original = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: data.items[i].image),
                                                        hintSize: backbone.preprocessing.size)
-                return augment(original, seed: seed &+ UInt64(i))
+                return ImageAugmentation.evaluationQuery.apply(original, seed: seed &+ UInt64(i))
             }
             let output = backbone.forward(ImageBatch.make(copies, backbone.preprocessing))
             queryMax += output.maxPooled.data

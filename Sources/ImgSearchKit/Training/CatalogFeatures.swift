@@ -1,5 +1,6 @@
 import Catalog
 import Foundation
+import Imaging
 import IndexStore
 import Tensor
 import VisionEncoder
@@ -18,12 +19,20 @@ public struct CatalogFeatures {
     public var items: [CatalogItem]
     public var maxPooled: Tensor  // [N, C]: the seed's GlobalMaxPooling2D
     public var gemPooled: Tensor  // [N, C]: GeM p=3 (image→image baselines)
+    /// [N, 1000] ImageNet logits (the label bridge), nil when the backbone has no classifier.
+    public var logits: Tensor?
+    /// Features of augmented training views (`ImageAugmentation.trainingVariant`), one entry per variant.
+    public var variants: [(maxPooled: Tensor, gemPooled: Tensor)] = []
 
     /// Pooled features of the chosen kind ("max", "gem", "avg" falls back to max's shape).
     public func features(pooling: String) -> Tensor { pooling == "gem" ? gemPooled : maxPooled }
 
-    /// Loads `catalog`, extracts (or finds in the feature cache) every image's features.
-    public static func load(_ catalog: URL, backbone: Backbone, showProgress: Bool,
+    /// The variants' features of the chosen kind.
+    public func variantFeatures(pooling: String) -> [Tensor] { variants.map { pooling == "gem" ? $0.gemPooled : $0.maxPooled } }
+
+    /// Loads `catalog`, extracts (or finds in the feature cache) every image's features, and those
+    /// of `augmentedVariants` augmented views of each image.
+    public static func load(_ catalog: URL, backbone: Backbone, showProgress: Bool, augmentedVariants: Int = 0,
                             log: (String) -> Void) throws -> CatalogFeatures {
         let loaded = try CatalogLoader.load(catalog)
         if !loaded.issues.isEmpty {
@@ -32,7 +41,7 @@ public struct CatalogFeatures {
         guard !loaded.items.isEmpty else { throw TrainingInputError(file: catalog.path, reason: "the catalog has no items") }
         let extractor = FeatureExtractor(backbone: backbone, cache: try? FeatureCache())
         let results = try extractor.extract(loaded.items.map { URL(fileURLWithPath: $0.image) }, showProgress: showProgress)
-        var items: [CatalogItem] = [], maxRows: [Float] = [], gemRows: [Float] = [], failures = 0
+        var items: [CatalogItem] = [], maxRows: [Float] = [], gemRows: [Float] = [], logitRows: [Float]? = [], failures = 0
         for (item, result) in zip(loaded.items, results) {
             switch result {
             case .success(let features):
@@ -43,6 +52,7 @@ public struct CatalogFeatures {
                 items.append(item)
                 maxRows += features.features.maxPooled
                 gemRows += features.features.gemPooled
+                if let logits = features.features.logits { logitRows? += logits } else { logitRows = nil }
             case .failure(let error):
                 failures += 1
                 if failures <= 3 { log("skipping item \(item.id): \(error)") }
@@ -51,8 +61,33 @@ public struct CatalogFeatures {
         if failures > 3 { log("… \(failures) images could not be read in all") }
         guard !items.isEmpty else { throw TrainingInputError(file: catalog.path, reason: "no image of the catalog could be read") }
         let width = backbone.featureDimension
-        return CatalogFeatures(items: items, maxPooled: Tensor(shape: [items.count, width], data: maxRows),
-                               gemPooled: Tensor(shape: [items.count, width], data: gemRows))
+        var loadedFeatures = CatalogFeatures(items: items, maxPooled: Tensor(shape: [items.count, width], data: maxRows),
+                                             gemPooled: Tensor(shape: [items.count, width], data: gemRows),
+                                             logits: logitRows.map { Tensor(shape: [items.count, $0.count / items.count], data: $0) })
+        for variant in 0..<augmentedVariants {
+            loadedFeatures.variants.append(try loadedFeatures.augmentedFeatures(variant: variant + 1, backbone: backbone,
+                                                                                showProgress: showProgress))
+        }
+        return loadedFeatures
+    }
+
+    /// Features of augmented view `variant` of every item (cached like the originals). An image
+    /// that fails now keeps its original features.
+    private func augmentedFeatures(variant: Int, backbone: Backbone, showProgress: Bool) throws -> (maxPooled: Tensor, gemPooled: Tensor) {
+        let extractor = FeatureExtractor(backbone: backbone, cache: try? FeatureCache(),
+                                         augmentation: (ImageAugmentation.trainingVariant, variant))
+        let bar = ProgressBar("augmented view \(variant)", total: items.count, enabled: showProgress)
+        var maxValues = maxPooled.data, gemValues = gemPooled.data
+        let width = maxPooled.shape[1]
+        try extractor.extract(items.map { URL(fileURLWithPath: $0.image) }, progress: bar) { batch in
+            for (index, result) in batch {
+                guard case .success(let features) = result else { continue }
+                maxValues.replaceSubrange((index * width)..<((index + 1) * width), with: features.features.maxPooled)
+                gemValues.replaceSubrange((index * width)..<((index + 1) * width), with: features.features.gemPooled)
+            }
+        }
+        bar.finish()
+        return (Tensor(shape: maxPooled.shape, data: maxValues), Tensor(shape: gemPooled.shape, data: gemValues))
     }
 
     // MARK: Groups

@@ -1,5 +1,6 @@
 import Foundation
 import JointEmbedding
+import Search
 import Tensor
 import VisionEncoder
 
@@ -10,6 +11,9 @@ public struct EvaluationResult: Codable {
     public var images: Int
     public var groups: Int
     public var textToImage: RetrievalReport
+    /// Text→image as `imgsearch search` ranks by default: fused with the label bridge at `bridgeWeight`.
+    public var textToImageWithBridge: RetrievalReport?
+    public var bridgeWeight: Float?
     public var imageToText: RetrievalReport
     /// Image→image within groups of several images, in three spaces; nil when no group has two images.
     public var imageToImage: ImageToImage?
@@ -20,17 +24,26 @@ public struct EvaluationResult: Codable {
         public var trainedEmbedding: RetrievalReport
         public var rawFeaturesCosine: RetrievalReport
         public var rawFeaturesEuclidean: RetrievalReport
+        /// GeM features PCA-whitened on the evaluated catalog itself (what image search uses by default).
+        public var whitenedFeatures: RetrievalReport?
     }
 
     /// Human-readable lines, one per protocol.
     public var lines: [String] {
         var out = ["model \(model) on \(catalog): \(images) images, \(groups) groups",
-                   "text→image   \(textToImage.summary)",
+                   "text→image   \(textToImage.summary)"]
+        if let fused = textToImageWithBridge, let weight = bridgeWeight {
+            out.append(String(format: "text→image with the label bridge (λ %.2f) ", weight) + fused.summary)
+        }
+        out += [
                    "image→text   \(imageToText.summary)"]
         if let i2i = imageToImage {
             out.append("image→image (within groups) trained embedding   \(i2i.trainedEmbedding.summary)")
             out.append("image→image (within groups) raw features cosine \(i2i.rawFeaturesCosine.summary)")
             out.append("image→image (within groups) raw features L2     \(i2i.rawFeaturesEuclidean.summary)")
+            if let whitened = i2i.whitenedFeatures {
+                out.append("image→image (within groups) whitened GeM        \(whitened.summary)")
+            }
         }
         if let augmented = augmentedImageToImage {
             out.append("image→image (augmented copy → original) trained embedding   \(augmented.trainedEmbedding.summary)")
@@ -43,8 +56,9 @@ public struct EvaluationResult: Codable {
 
 /// Model + catalog → retrieval metrics beside a random ranker's.
 public enum EvaluationPipeline {
+    /// `bridgeWeight` 0 leaves the label-bridge figures out.
     public static func run(model modelDirectory: URL, catalog: URL, showProgress: Bool,
-                           log: (String) -> Void) throws -> EvaluationResult {
+                           bridgeWeight: Float = LabelBridge.defaultWeight, log: (String) -> Void) throws -> EvaluationResult {
         let model = try JointModel.load(from: modelDirectory)
         let backbone = try EfficientNetLite0.pretrained()
         guard backbone.identifier == model.config.backbone else {
@@ -53,6 +67,15 @@ public enum EvaluationPipeline {
         }
         let data = try CatalogFeatures.load(catalog, backbone: backbone, showProgress: showProgress, log: log)
         var result = evaluate(model, on: data, catalogName: catalog.lastPathComponent)
+        if bridgeWeight > 0, let logits = data.logits {
+            let bridge = try StandardLabelBridge.load(encoder: model.sentenceTower?.encoder)
+            let (imageGroups, groupTexts) = data.groupIndex()
+            let texts = LabelBridge.fusedRows(joint: model.embedTexts(groupTexts), bridge: bridge.textVectors(groupTexts), weight: bridgeWeight)
+            let images = LabelBridge.fusedRows(joint: model.embedImages(features: data.features(pooling: model.config.pooling)),
+                                               bridge: bridge.imageVectors(logits: logits), weight: bridgeWeight)
+            result.textToImageWithBridge = RetrievalMetrics.textToImage(groupTexts: texts, images: images, imageGroups: imageGroups)
+            result.bridgeWeight = bridgeWeight
+        }
         result.augmentedImageToImage = try AugmentedImageQueries.evaluate(model: model, backbone: backbone, data: data)
         return result
     }
@@ -68,12 +91,24 @@ public enum EvaluationPipeline {
             let unit = Tensor(shape: raw.shape, data: L2Normalization.forward(raw.data, rows: raw.shape[0], width: raw.shape[1]).y)
             imageToImage = .init(trainedEmbedding: trained,
                                  rawFeaturesCosine: RetrievalMetrics.imageToImageWithinGroups(images: unit, imageGroups: imageGroups)!,
-                                 rawFeaturesEuclidean: RetrievalMetrics.imageToImageWithinGroups(images: raw, imageGroups: imageGroups)!)
+                                 rawFeaturesEuclidean: RetrievalMetrics.imageToImageWithinGroups(images: raw, imageGroups: imageGroups)!,
+                                 whitenedFeatures: whitened(data.gemPooled).flatMap {
+                                     RetrievalMetrics.imageToImageWithinGroups(images: $0, imageGroups: imageGroups)
+                                 })
         }
         return EvaluationResult(
             model: model.identifier, catalog: catalogName, images: data.items.count, groups: groupTexts.count,
             textToImage: RetrievalMetrics.textToImage(groupTexts: texts, images: images, imageGroups: imageGroups),
             imageToText: RetrievalMetrics.imageToText(images: images, groupTexts: texts, imageGroups: imageGroups),
             imageToImage: imageToImage)
+    }
+
+    /// GeM features whitened as the index does it (`WhiteningFile`), fitted on these rows; nil when they cannot be.
+    private static func whitened(_ gem: Tensor) -> Tensor? {
+        let matrix = VectorMatrix(dimension: gem.shape[1], values: gem.data)
+        guard let whitening = try? WhiteningFile.fit(matrix, owners: Array(repeating: "", count: matrix.count),
+                                                     dimension: WhiteningFile.defaultDimension) else { return nil }
+        let applied = whitening.apply(matrix)
+        return Tensor(shape: [applied.count, applied.dimension], data: applied.values)
     }
 }

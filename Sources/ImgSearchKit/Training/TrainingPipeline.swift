@@ -16,6 +16,9 @@ public struct TrainingRequest {
     /// Words seen fewer times than this in the training captions become `<unk>`.
     public var minWordCount = 1
     public var maxVocabulary = 20_000
+    /// Augmented views of each training image (crop + flip, `ImageAugmentation.trainingVariant`), drawn
+    /// in place of the original now and then; their features are cached like the originals'.
+    public var augmentedVariants = 0
     /// Continue from `output`/checkpoint.safetensors when it exists.
     public var resume = false
     public var showProgress = true
@@ -45,7 +48,8 @@ public enum TrainingPipeline {
     public static func run(_ request: TrainingRequest, log: @escaping (String) -> Void) throws -> TrainingSummary {
         try request.options.validate()
         let backbone = try EfficientNetLite0.pretrained()
-        let train = try CatalogFeatures.load(request.catalog, backbone: backbone, showProgress: request.showProgress, log: log)
+        let train = try CatalogFeatures.load(request.catalog, backbone: backbone, showProgress: request.showProgress,
+                                             augmentedVariants: request.augmentedVariants, log: log)
         let captioned = train.items.indices.filter { !WordTokenizer.words(train.items[$0].caption).isEmpty }
         guard !captioned.isEmpty else {
             throw TrainingInputError(file: request.catalog.path, reason: "no item has a title or description to learn from")
@@ -97,8 +101,11 @@ public enum TrainingPipeline {
         let model = trainer.model
         let features = train.features(pooling: model.config.pooling)
         let width = features.shape[1]
-        let pairFeatures = Tensor(shape: [captioned.count, width],
-                                  data: captioned.flatMap { Array(features.data[$0 * width..<($0 + 1) * width]) })
+        func pairRows(_ features: Tensor) -> Tensor {
+            Tensor(shape: [captioned.count, width], data: captioned.flatMap { Array(features.data[$0 * width..<($0 + 1) * width]) })
+        }
+        let pairFeatures = pairRows(features)
+        let pairVariants = train.variantFeatures(pooling: model.config.pooling).map(pairRows)
         let pairs: TrainingPairs
         if let tower = model.sentenceTower {
             let bar = ProgressBar("caption embeddings", total: captioned.count, enabled: request.showProgress)
@@ -108,12 +115,13 @@ public enum TrainingPipeline {
             }
             bar.finish()
             try tower.save()
-            pairs = try TrainingPairs(features: pairFeatures, textEmbeddings: embedded, groups: captioned.map { groupOfItem[$0] })
+            pairs = try TrainingPairs(features: pairFeatures, textEmbeddings: embedded, groups: captioned.map { groupOfItem[$0] },
+                                      featureVariants: pairVariants)
         } else {
             pairs = try TrainingPairs(
                 features: pairFeatures,
                 captions: captioned.map { model.vocabulary.encode(train.items[$0].caption, maxLength: model.config.maxTokens) },
-                groups: captioned.map { groupOfItem[$0] })
+                groups: captioned.map { groupOfItem[$0] }, featureVariants: pairVariants)
         }
 
         let start = Date()

@@ -1,0 +1,122 @@
+import Catalog
+import Foundation
+import Imaging
+import ImgSearchKit
+import IndexStore
+import JointEmbedding
+import TextEncoder
+import VisionEncoder
+import XCTest
+
+/// Text search fused with the ImageNet-label bridge, over a real index (EfficientNet-Lite0 logits,
+/// a freshly initialised GRU joint model, MiniLM): the engine's ranking and distances must be those
+/// of (joint cosine + λ · bridge cosine) / (1 + λ), computed here by hand from the stored vectors.
+final class SearchEngineBridgeTests: XCTestCase {
+    private var root: URL!
+
+    override func setUpWithError() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("imgsearch-bridge-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("images"), withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
+
+    private func catalog() throws -> [CatalogItem] {
+        let colours: [(UInt8, UInt8, UInt8)] = [(220, 30, 30), (30, 60, 220), (40, 180, 60), (240, 220, 40), (20, 20, 20), (250, 250, 250)]
+        return try (0..<8).map { n in
+            let a = colours[n % 6], b = colours[(n + 2) % 6]
+            let pixels = (0..<48 * 48).flatMap { i -> [UInt8] in
+                let colour = (i % 48) / (4 + n) % 2 == 0 ? a : b
+                return [colour.0, colour.1, colour.2]
+            }
+            let url = root.appendingPathComponent("images/\(n).png")
+            try PNGWriter.write(RGBImage(width: 48, height: 48, pixels: pixels), to: url)
+            return CatalogItem(id: "item\(n)", image: url.path, title: "pattern \(n)", group: "g\(n)")
+        }
+    }
+
+    private func makeModel(_ items: [CatalogItem]) throws -> (JointModel, URL) {
+        var config = JointModelConfig()
+        config.embeddingDimension = 16
+        config.wordDimension = 8
+        config.gruHiddenSize = 8
+        let model = JointModel(config: config, vocabulary: WordVocabulary.build(captions: items.map(\.title) + ["red", "bridge", "spider", "web"]),
+                               featureMean: .init(repeating: 0, count: config.imageFeatureDimension),
+                               featureScale: .init(repeating: 1, count: config.imageFeatureDimension), seed: 5)
+        let directory = root.appendingPathComponent("model")
+        try model.save(to: directory)
+        return (model, directory)
+    }
+
+    private func buildIndex(_ name: String, items: [CatalogItem], model: JointModel, modelDirectory: URL,
+                            bridge: LabelBridge?) throws -> URL {
+        let directory = root.appendingPathComponent(name)
+        let indexer = try Indexer(model: model, extractor: FeatureExtractor(backbone: try EfficientNetLite0.pretrained(), cache: nil),
+                                  bridge: bridge)
+        _ = try indexer.index(items, into: try indexer.openStore(at: directory), options: .init(showProgress: false))
+        try ModelRecord.write(modelDirectory: modelDirectory, indexDirectory: directory)
+        return directory
+    }
+
+    private func engine(_ directory: URL, bridgeWeight: Float) throws -> SearchEngine {
+        var options = SearchEngine.Options(bridgeWeight: bridgeWeight)
+        options.showProgress = false
+        return try SearchEngine(indexDirectory: directory, options: options)
+    }
+
+    func testFusedTextSearchRanksByJointPlusWeightedBridgeAndNoBridgeByJointAlone() throws {
+        let items = try catalog()
+        let (model, modelDirectory) = try makeModel(items)
+        let bridge = try StandardLabelBridge.load(cacheDirectory: root)
+        let directory = try buildIndex("index", items: items, model: model, modelDirectory: modelDirectory, bridge: bridge)
+        let store = try SQLiteIndexStore.openForReading(at: directory)
+        XCTAssertEqual(store.vectorSets.map(\.name), ["joint", "gem", "max", "bridge"])
+        let joint = try store.vectors("joint"), bridgeRows = try store.vectors("bridge")
+        let rowOf = try Dictionary(uniqueKeysWithValues: items.map { ($0.id, try XCTUnwrap(try store.item(id: $0.id)?.vectorRow)) })
+
+        let query = "a spider web"
+        let queryJoint = model.embedTexts([query]).data, queryBridge = bridge.textVectors([query]).data
+        func dot(_ row: UnsafeBufferPointer<Float>, _ q: [Float]) -> Float { zip(row, q).reduce(0) { $0 + $1.0 * $1.1 } }
+
+        for weight: Float in [0.5, 2] {
+            let engine = try engine(directory, bridgeWeight: weight)
+            XCTAssertEqual(engine.bridgeWeight, weight)
+            let results = try engine.search(text: query, k: items.count)
+            let expected = items.map { item -> (id: String, score: Float) in
+                let row = rowOf[item.id]!
+                return (item.id, (dot(joint.row(row), queryJoint) + weight * dot(bridgeRows.row(row), queryBridge)) / (1 + weight))
+            }.sorted { $0.score > $1.score }
+            XCTAssertEqual(results.map(\.id), expected.map(\.id), "λ \(weight)")
+            for (result, truth) in zip(results, expected) {
+                XCTAssertEqual(LabelBridge.similarity(fromDistance: result.distance), truth.score, accuracy: 1e-4)
+            }
+        }
+
+        let plain = try engine(directory, bridgeWeight: 0)
+        XCTAssertNil(plain.bridgeWeight)
+        let jointOnly = items.map { ($0.id, dot(joint.row(rowOf[$0.id]!), queryJoint)) }.sorted { $0.1 > $1.1 }.map(\.0)
+        XCTAssertEqual(try plain.search(text: query, k: items.count).map(\.id), jointOnly)
+    }
+
+    func testAnIndexWithoutBridgeVectorsStaysWithoutThemAndSearchesOnTheJointModel() throws {
+        let items = try catalog()
+        let (model, modelDirectory) = try makeModel(items)
+        let directory = try buildIndex("old", items: Array(items.prefix(5)), model: model, modelDirectory: modelDirectory, bridge: nil)
+
+        // A later run with a bridge keeps the index's layout, says so, and adds the new items.
+        let bridge = try StandardLabelBridge.load(cacheDirectory: root)
+        let indexer = try Indexer(model: model, extractor: FeatureExtractor(backbone: try EfficientNetLite0.pretrained(), cache: nil),
+                                  bridge: bridge)
+        var notes: [String] = []
+        let store = try indexer.openStore(at: directory) { notes.append($0) }
+        XCTAssertEqual(notes.count, 1)
+        XCTAssertTrue(notes.first?.contains("without label-bridge vectors") ?? false, "\(notes)")
+        let summary = try indexer.index(items, into: store, options: .init(showProgress: false))
+        XCTAssertEqual(summary.added, 3)
+        XCTAssertEqual(store.vectorSets.map(\.name), ["joint", "gem", "max"])
+
+        let engine = try engine(directory, bridgeWeight: LabelBridge.defaultWeight)
+        XCTAssertNil(engine.bridgeWeight)
+        XCTAssertEqual(try engine.search(text: "pattern", k: 8).count, 8)
+    }
+}
