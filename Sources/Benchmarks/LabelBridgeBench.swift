@@ -97,7 +97,7 @@ enum LabelBridgeBenchmark {
         let jointTexts = model.embedTexts(groupTexts), jointImages = model.embedImages(features: maxPooled)
         tuned.temperature = bestTemperature
         let bridgeImages = tuned.imageVectors(logits: logitsTensor)
-        for weight: Float in [0, 0.25, 0.5, 0.75, 1, 1.5, 2] {
+        for weight: Float in [0, 0.25, 0.5, 1, 1.5, 2, 3, 4, 6] {
             let report = fusedReport(jointTexts, jointImages, textVectors, bridgeImages, weight: weight, imageGroups: imageGroups)
             emit("label_bridge_fused", report, ["temperature": Double(bestTemperature), "weight": Double(weight)])
         }
