@@ -48,9 +48,9 @@ public final class FeatureCache: @unchecked Sendable {
         } catch {
             throw StoreError(.io, file: directory.path, reason: "cannot create the feature cache directory (\(error.localizedDescription))")
         }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(30)
         do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(30)
             database = try DatabasePool(path: path, configuration: configuration)
             try database.write { db in
                 try db.execute(sql: """
@@ -69,6 +69,8 @@ public final class FeatureCache: @unchecked Sendable {
             throw StoreError(.database, file: path, reason: "cannot open the feature cache: \(error)")
         }
     }
+
+    deinit { ParkedDatabases.closeAndKeep(database) }
 
     // MARK: Reading
 

@@ -82,6 +82,8 @@ public final class SQLiteIndexStore: IndexStoreProtocol {
         committed = try Self.guarded(directory) { try database.read { db in try Self.readState(db) } }
     }
 
+    deinit { ParkedDatabases.closeAndKeep(database) }
+
     func vectorFileURL(_ set: String, generation: Int) -> URL {
         directory.appendingPathComponent("vectors/\(set).g\(generation).f32")
     }
