@@ -1,3 +1,5 @@
+import CKernels
+
 // MARK: Dense 2-D convolution on NHWC via OpenBLAS
 
 /// A convolution with bias and fused activation. 1×1 stride-1 convolutions are a single sgemm
@@ -9,6 +11,8 @@ public struct Conv2D: Sendable {
     /// [kh][kw][in][out] (HWIO): row-major [kh·kw·in × out], the right-hand side of the sgemm.
     public private(set) var weights: [Float]
     public private(set) var bias: [Float]
+    /// `weights` packed for the AVX-512 GEMM (nil when the CPU lacks it); rebuilt whenever they change.
+    private var packed: PackedWeights?
 
     /// Weights in PyTorch's [out, in, kh, kw] (OIHW) layout, e.g. straight from a state dict.
     public init(torchWeight: Tensor, bias: [Float]?, stride: Int = 1, padding: Padding, activation: Activation) {
@@ -29,12 +33,19 @@ public struct Conv2D: Sendable {
         self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
         self.inChannels = inChannels; self.outChannels = outChannels
         self.stride = stride; self.padding = padding; self.activation = activation
+        repack()
+    }
+
+    private mutating func repack() {
+        guard CPUKernels.available else { return }
+        packed = weights.withUnsafeBufferPointer { PackedWeights($0.baseAddress!, rows: $0.count / outChannels, columns: outChannels) }
     }
 
     /// Scales output channel `c` by `scale[c]` and adds `shift[c]` (batch norm folding).
     public mutating func scaleOutputs(by scale: [Float], shift: [Float]) {
         for row in 0..<(weights.count / outChannels) { for c in 0..<outChannels { weights[row * outChannels + c] *= scale[c] } }
         for c in 0..<outChannels { bias[c] = bias[c] * scale[c] + shift[c] }
+        repack()
     }
 
     /// 1×1, stride 1, no padding: the input already is the sgemm's left-hand matrix.
@@ -54,8 +65,10 @@ public struct Conv2D: Sendable {
 
     /// Output rows `rows` of one NHWC image into `output`, which receives just those rows (a band, or
     /// the whole image for `0..<outHeight`). `scratch` holds `rows.count · outW · kh·kw·in` floats.
+    /// `residual`, laid out like `output`, is added after the activation (a block's shortcut).
     public func apply(_ image: UnsafePointer<Float>, height: Int, width: Int, rows: Range<Int>,
-                      into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, threads: Int) {
+                      into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, threads: Int,
+                      residual: UnsafePointer<Float>? = nil) {
         let r = padding.resolve(height: height, width: width, kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride)
         let pixels = rows.count * r.outWidth
         let depth = kernelHeight * kernelWidth * inChannels
@@ -68,11 +81,25 @@ public struct Conv2D: Sendable {
             left = UnsafePointer(scratch)
         }
         let destination = output
+        if let packed, CPUKernels.active {
+            let (lower, upper) = activation.bounds, n = outChannels, a = left
+            bias.withUnsafeBufferPointer { b in
+                // Rows split over threads in multiples of the kernel's 12-row tile.
+                let parts = Swift.max(1, Swift.min(threads, pixels / 48))
+                Parallel.forEach(parts, threads: parts) { part in
+                    let lo = pixels * part / parts / 12 * 12, hi = part == parts - 1 ? pixels : pixels * (part + 1) / parts / 12 * 12
+                    ck_gemm(Int32(hi - lo), Int32(n), Int32(depth), a + lo * depth, Int32(depth), packed.pointer, b.baseAddress!,
+                            lower, upper, residual.map { $0 + lo * n }, Int32(n), destination + lo * n, Int32(n))
+                }
+            }
+            return
+        }
         weights.withUnsafeBufferPointer { w in
             BLAS.sgemm(m: pixels, n: outChannels, k: depth, a: left, lda: depth, b: w.baseAddress!, ldb: outChannels,
                        c: destination, ldc: outChannels)
         }
         bias.withUnsafeBufferPointer { activation.addBias($0.baseAddress!, to: destination, rows: pixels, columns: outChannels) }
+        if let residual { Elementwise.add(residual, into: destination, count: pixels * outChannels) }
     }
 
     /// Convenience: [N, H, W, in] → [N, H', W', out].

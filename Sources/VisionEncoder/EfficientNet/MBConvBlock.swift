@@ -75,11 +75,8 @@ struct MBConvBlock {
                             into: filtered, threads: 1)
             let destination = output + band.lowerBound * out.width * project.outChannels
             project.apply(filtered, height: band.count, width: out.width, rows: 0..<band.count, into: destination,
-                          scratch: nil, threads: 1)
-            if hasShortcut {
-                Elementwise.add(input + band.lowerBound * width * project.outChannels, into: destination,
-                                count: band.count * out.width * project.outChannels)
-            }
+                          scratch: nil, threads: 1,
+                          residual: hasShortcut ? input + band.lowerBound * width * project.outChannels : nil)
         }
     }
 }
