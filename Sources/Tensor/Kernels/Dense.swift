@@ -23,8 +23,13 @@ public struct Dense: Sendable {
         x.data.withUnsafeBufferPointer { input in
             weight.withUnsafeBufferPointer { w in
                 y.data.withUnsafeMutableBufferPointer { out in
-                    BLAS.sgemm(transB: true, m: n, n: outFeatures, k: inFeatures, a: input.baseAddress!, lda: inFeatures,
-                               b: w.baseAddress!, ldb: inFeatures, c: out.baseAddress!, ldc: outFeatures)
+                    if n == 1 {  // one row: sgemm would repack all of W for a single product
+                        BLAS.sgemv(m: outFeatures, n: inFeatures, a: w.baseAddress!, lda: inFeatures, x: input.baseAddress!,
+                                   y: out.baseAddress!)
+                    } else {
+                        BLAS.sgemm(transB: true, m: n, n: outFeatures, k: inFeatures, a: input.baseAddress!, lda: inFeatures,
+                                   b: w.baseAddress!, ldb: inFeatures, c: out.baseAddress!, ldc: outFeatures)
+                    }
                     bias.withUnsafeBufferPointer { activation.addBias($0.baseAddress!, to: out.baseAddress!, rows: n, columns: outFeatures) }
                 }
             }

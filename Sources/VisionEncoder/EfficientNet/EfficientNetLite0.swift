@@ -81,7 +81,9 @@ public final class EfficientNetLite0: Backbone {
 
     public func forward(_ batch: Tensor) -> BackboneOutput {
         let map = featureMap(batch)
-        return BackboneOutput(pooling: map, logits: classifier(GlobalPooling.average(map)))
+        var output = BackboneOutput(pooling: map, logits: nil)
+        output.logits = classifier(output.avgPooled)
+        return output
     }
 
     /// The last [N, H/32, W/32, 1280] map (ReLU6 applied) for a normalised [N, H, W, 3] batch.

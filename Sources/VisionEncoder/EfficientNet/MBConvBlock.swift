@@ -27,11 +27,18 @@ struct MBConvBlock {
         return Swift.max(1, (windowRows - depthwise.kernelHeight) / depthwise.stride + 1)
     }
 
+    /// Expanded rows the window can hold: one band's worth plus room for `slack` more bands, so the rows
+    /// two bands share are moved back to the top only every few bands (the move was ~5% of a forward pass).
+    static let slack = 3
+    func windowCapacity(width: Int) -> Int {
+        let rows = bandRows(width: width)
+        return (rows - 1) * depthwise.stride + depthwise.kernelHeight + Self.slack * rows * depthwise.stride
+    }
+
     /// Floats of one thread's band buffers: the expanded window and the filtered band.
     func bandBufferCount(height: Int, width: Int) -> Int {
         let rows = bandRows(width: width), out = outputSize(height: height, width: width)
-        let windowRows = (rows - 1) * depthwise.stride + depthwise.kernelHeight
-        return windowRows * width * hidden + rows * out.width * hidden
+        return windowCapacity(width: width) * width * hidden + rows * out.width * hidden
     }
 
     /// Input rows the depthwise filter reads for output rows `rows`.
@@ -48,28 +55,31 @@ struct MBConvBlock {
                into output: UnsafeMutablePointer<Float>, buffers: UnsafeMutablePointer<Float>) {
         let out = outputSize(height: height, width: width)
         let bandSize = bandRows(width: width)
-        let window = buffers
-        let filtered = buffers + ((bandSize - 1) * depthwise.stride + depthwise.kernelHeight) * width * hidden
+        let window = buffers, capacity = windowCapacity(width: width)
+        let filtered = buffers + capacity * width * hidden
         let rowFloats = width * hidden
-        var present = 0..<0  // input rows currently expanded in `window`, from its top
+        var present = 0..<0, base = 0  // input rows currently expanded in `window`; window row 0 holds row `base`
         for bandStart in stride(from: rows.lowerBound, to: rows.upperBound, by: bandSize) {
             let band = bandStart..<Swift.min(bandStart + bandSize, rows.upperBound)
             let needed = inputRows(for: band, height: height, width: width)
             var source = input, firstRow = 0
             if let expand {
-                // Slide the window: keep the rows this band shares with the last one, expand the new ones.
+                // Keep the rows this band shares with the last one; expand the new ones after them.
                 let kept = Swift.max(needed.lowerBound, present.lowerBound)..<Swift.max(needed.lowerBound, present.upperBound)
-                if !kept.isEmpty && kept.lowerBound > present.lowerBound {
-                    memmove(window, window + (kept.lowerBound - present.lowerBound) * rowFloats, kept.count * rowFloats * 4)
+                if kept.isEmpty {
+                    base = needed.lowerBound
+                } else if needed.upperBound - base > capacity {  // out of room: move the kept rows to the top
+                    memmove(window, window + (kept.lowerBound - base) * rowFloats, kept.count * rowFloats * 4)
+                    base = kept.lowerBound
                 }
                 let fresh = Swift.max(kept.upperBound, needed.lowerBound)..<needed.upperBound
                 if !fresh.isEmpty {
                     expand.apply(input + fresh.lowerBound * width * expand.inChannels, height: fresh.count, width: width,
-                                 rows: 0..<fresh.count, into: window + (fresh.lowerBound - needed.lowerBound) * rowFloats,
+                                 rows: 0..<fresh.count, into: window + (fresh.lowerBound - base) * rowFloats,
                                  scratch: nil, threads: 1)
                 }
                 present = needed
-                (source, firstRow) = (UnsafePointer(window), needed.lowerBound)
+                (source, firstRow) = (UnsafePointer(window + (needed.lowerBound - base) * rowFloats), needed.lowerBound)
             }
             depthwise.apply(window: source, windowFirstRow: firstRow, height: height, width: width, rows: band,
                             into: filtered, threads: 1)
