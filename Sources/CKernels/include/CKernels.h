@@ -26,4 +26,9 @@ void ck_depthwise(const float *window, int window_first_row, int height, int wid
                   int row_start, int row_end, const float *weights, const float *bias,
                   float lo, float hi, float *out);
 
+/// Runs body(context, w) for w in 0..<workers: w = 0 on the calling thread, the rest on persistent
+/// helper threads. Returns 0 without running anything when the pool is busy (a nested or concurrent
+/// call): the caller then uses another mechanism.
+int ck_parallel(int workers, void (*body)(void *context, int worker), void *context);
+
 #endif
