@@ -50,15 +50,15 @@ static void any_pixel(const float *in, int col0, int width, int rows, size_t row
 
 void ck_depthwise(const float *window, int window_first_row, int height, int width, int channels,
                   int kh, int kw, int stride, int pad_top, int pad_left, int out_width,
-                  int row_start, int row_end, const float *weights, const float *bias,
-                  float lo, float hi, float *out) {
+                  int row_start, int row_end, int channel_start, int channel_end,
+                  const float *weights, const float *bias, float lo, float hi, float *out) {
     __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     size_t row_step = (size_t)width * channels;
     // One 16-channel block at a time over all requested rows: a block touches one cache line per pixel,
     // so the kh input rows it reads (21 KB at 112×3) stay in L1 from one output row to the next, and the
     // block's weights stay too. Row-major order over all channels refetched each input row from L2 kh times.
-    for (int c = 0; c < channels; c += 16) {
-        __mmask16 mask = channels - c >= 16 ? 0xFFFF : (__mmask16)((1u << (channels - c)) - 1);
+    for (int c = channel_start; c < channel_end; c += 16) {
+        __mmask16 mask = channel_end - c >= 16 ? 0xFFFF : (__mmask16)((1u << (channel_end - c)) - 1);
         __m512 b = _mm512_maskz_loadu_ps(mask, bias + c);
         for (int oy = row_start; oy < row_end; oy++) {
             int top = oy * stride - pad_top;

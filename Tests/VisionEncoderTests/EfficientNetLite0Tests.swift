@@ -53,6 +53,14 @@ final class EfficientNetLite0Tests: XCTestCase {
         for c in 0..<1280 { XCTAssertEqual(together.data[1280 + c], alone.data[c], accuracy: 1e-4) }
     }
 
+    func testOneImageOnTwoThreadsEqualsOneThread() throws {
+        // Two threads on one image run the small maps layer by layer (split by rows or by output channels)
+        // instead of in fused bands: the same numbers up to summation order.
+        let model = try pretrained()
+        let image = Self.syntheticInput(count: 1, size: 224)
+        XCTAssertLessThan(maxDifference(model.featureMap(image, threads: 2), model.featureMap(image, threads: 1)), 1e-4)
+    }
+
     func testRealPhotosGetTheirClassInTopFive() throws {
         let model = try pretrained()
         let expectations: [(file: String, acceptable: Set<String>)] = [
@@ -107,4 +115,9 @@ final class VisionModelFileTests: XCTestCase {
         try SafeTensors.write(["encoder.weight": Tensor(zeros: [2, 2])], to: url)
         XCTAssertThrowsError(try VisionModelFile.load(url)) { XCTAssertTrue("\($0)".contains("neither"), "\($0)") }
     }
+}
+
+private func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
+    precondition(a.shape == b.shape)
+    return zip(a.data, b.data).map { abs($0 - $1) }.max() ?? 0
 }

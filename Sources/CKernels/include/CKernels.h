@@ -18,13 +18,14 @@ void ck_pack_b(const float *b, int ldb, int k, int n, float *packed);
 void ck_gemm(int m, int n, int k, const float *a, int lda, const float *packed_b, const float *bias,
              float lo, float hi, const float *residual, int ldr, float *c, int ldc);
 
-/// Depthwise k×k convolution of one NHWC image for output rows [row_start, row_end), with bias and
-/// clamp. `window` holds input rows from `window_first_row` on; `weights` are [kh][kw][channels];
-/// `out` receives just the requested rows (out_width × channels each).
+/// Depthwise k×k convolution of one NHWC image for output rows [row_start, row_end) and channels
+/// [channel_start, channel_end) (channel_start a multiple of 16), with bias and clamp. `window` holds
+/// input rows from `window_first_row` on; `weights` are [kh][kw][channels]; `out` receives just the
+/// requested rows (out_width × channels each).
 void ck_depthwise(const float *window, int window_first_row, int height, int width, int channels,
                   int kh, int kw, int stride, int pad_top, int pad_left, int out_width,
-                  int row_start, int row_end, const float *weights, const float *bias,
-                  float lo, float hi, float *out);
+                  int row_start, int row_end, int channel_start, int channel_end,
+                  const float *weights, const float *bias, float lo, float hi, float *out);
 
 /// Runs body(context, w) for w in 0..<workers: w = 0 on the calling thread, the rest on persistent
 /// helper threads. Returns 0 without running anything when the pool is busy (a nested or concurrent

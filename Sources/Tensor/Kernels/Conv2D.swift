@@ -84,6 +84,18 @@ public struct Conv2D: Sendable {
         if let packed, CPUKernels.active {
             let (lower, upper) = activation.bounds, n = outChannels, a = left
             bias.withUnsafeBufferPointer { b in
+                let panels = (n + 15) / 16
+                if threads > 1 && n > pixels && panels >= 2 * threads {
+                    // Few pixels, many outputs (7×7 and 14×14 maps): threads take 16-column panels, so each
+                    // reads half the weights, which outweigh the activations here.
+                    Parallel.forEach(threads, threads: threads) { part in
+                        let p0 = panels * part / threads, p1 = panels * (part + 1) / threads
+                        let j0 = p0 * 16, j1 = Swift.min(n, p1 * 16)
+                        ck_gemm(Int32(pixels), Int32(j1 - j0), Int32(depth), a, Int32(depth), packed.pointer + p0 * 16 * depth,
+                                b.baseAddress! + j0, lower, upper, residual.map { $0 + j0 }, Int32(n), destination + j0, Int32(n))
+                    }
+                    return
+                }
                 // Rows split over threads in multiples of the kernel's 12-row tile.
                 let parts = Swift.max(1, Swift.min(threads, pixels / 48))
                 Parallel.forEach(parts, threads: parts) { part in

@@ -128,23 +128,29 @@ public final class EfficientNetLite0: Backbone {
         for block in blocks {
             let out = block.outputSize(height: h, width: w)
             let (source, destination, inHeight, inWidth) = (current, next, h, w)
-            split(out.height) { rows, buffers in
-                block.apply(source, height: inHeight, width: inWidth, rows: rows, into: destination, buffers: buffers)
+            if threads > 1 && h <= Self.layerwiseHeight {
+                block.applyLayerwise(source, height: h, width: w, into: destination, buffers: bands, threads: threads)
+            } else {
+                split(out.height) { rows, buffers in
+                    block.apply(source, height: inHeight, width: inWidth, rows: rows, into: destination, buffers: buffers)
+                }
             }
             (h, w) = out
             swap(&current, &next)
         }
-        let (source, finalWidth) = (current, w)
-        split(h) { rows, _ in
-            head.apply(source + rows.lowerBound * finalWidth * head.inChannels, height: rows.count, width: finalWidth,
-                       rows: 0..<rows.count, into: result + rows.lowerBound * finalWidth * head.outChannels, scratch: nil, threads: 1)
-        }
+        // 49 pixels × 1280 outputs: Conv2D spreads the columns over the threads.
+        head.apply(current, height: h, width: w, rows: 0..<h, into: result, scratch: nil, threads: threads)
     }
+
+    /// One image on several threads runs blocks with inputs of at most this many rows layer by layer
+    /// (`MBConvBlock.applyLayerwise`) rather than as fused bands split between the threads.
+    static let layerwiseHeight = 28
 
     /// Buffer sizes for one image: two ping-pong activations, and per thread the largest band buffers.
     struct ActivationPlan {
         var activationCount = 0, bandCount = 0, stemBand = 16, outHeight = 0, outWidth = 0
-        func workspaceCount(threads: Int) -> Int { 2 * activationCount + threads * bandCount }
+        var layerCount = 0
+        func workspaceCount(threads: Int) -> Int { 2 * activationCount + Swift.max(threads * bandCount, threads > 1 ? layerCount : 0) }
 
         init(_ model: EfficientNetLite0, height: Int, width: Int) {
             var (h, w) = model.stem.outputSize(height: height, width: width)
@@ -152,6 +158,7 @@ public final class EfficientNetLite0: Backbone {
             bandCount = stemBand * w * model.stem.kernelHeight * model.stem.kernelWidth * model.stem.inChannels
             for block in model.blocks {
                 bandCount = Swift.max(bandCount, block.bandBufferCount(height: h, width: w))
+                if h <= EfficientNetLite0.layerwiseHeight { layerCount = Swift.max(layerCount, block.layerBufferCount(height: h, width: w)) }
                 (h, w) = block.outputSize(height: h, width: w)
                 activationCount = Swift.max(activationCount, h * w * block.project.outChannels)
             }
