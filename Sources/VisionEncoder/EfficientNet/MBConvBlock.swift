@@ -27,12 +27,10 @@ struct MBConvBlock {
         return Swift.max(1, (windowRows - depthwise.kernelHeight) / depthwise.stride + 1)
     }
 
-    /// Expanded rows the window can hold: one band's worth plus room for `slack` more bands, so the rows
-    /// two bands share are moved back to the top only every few bands (the move was ~5% of a forward pass).
-    static let slack = 3
+    /// Expanded rows the window holds: one band's worth. (Room for a few bands, moving the shared rows
+    /// up only when full, measured no faster: the larger window fell out of L2.)
     func windowCapacity(width: Int) -> Int {
-        let rows = bandRows(width: width)
-        return (rows - 1) * depthwise.stride + depthwise.kernelHeight + Self.slack * rows * depthwise.stride
+        (bandRows(width: width) - 1) * depthwise.stride + depthwise.kernelHeight
     }
 
     /// Floats of one thread's band buffers: the expanded window and the filtered band.
