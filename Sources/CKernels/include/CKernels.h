@@ -14,9 +14,11 @@ size_t ck_packed_count(int k, int n);
 void ck_pack_b(const float *b, int ldb, int k, int n, float *packed);
 
 /// C[m×n] = clamp(A[m×k] · B + bias, lo, hi) (+ residual[m×n] if not NULL), all row-major.
-/// B is packed by `ck_pack_b`. Single-threaded: callers split m across threads.
-void ck_gemm(int m, int n, int k, const float *a, int lda, const float *packed_b, const float *bias,
-             float lo, float hi, const float *residual, int ldr, float *c, int ldc);
+/// A[i][p] is a[i·lda + p], or a[i·lda + k_offsets[p]] when `k_offsets` is not NULL (a convolution
+/// reading its patches straight from a padded image). B is packed by `ck_pack_b`.
+/// Single-threaded: callers split m or n across threads.
+void ck_gemm(int m, int n, int k, const float *a, int lda, const int *k_offsets, const float *packed_b,
+             const float *bias, float lo, float hi, const float *residual, int ldr, float *c, int ldc);
 
 /// Depthwise k×k convolution of one NHWC image for output rows [row_start, row_end) and channels
 /// [channel_start, channel_end) (channel_start a multiple of 16), with bias and clamp. `window` holds

@@ -1,5 +1,3 @@
-import CKernels
-
 // MARK: Dense 2-D convolution on NHWC via OpenBLAS
 
 /// A convolution with bias and fused activation. 1×1 stride-1 convolutions are a single sgemm
@@ -12,7 +10,7 @@ public struct Conv2D: Sendable {
     public private(set) var weights: [Float]
     public private(set) var bias: [Float]
     /// `weights` packed for the AVX-512 GEMM (nil when the CPU lacks it); rebuilt whenever they change.
-    private var packed: PackedWeights?
+    private(set) var packed: PackedWeights?
 
     /// Weights in PyTorch's [out, in, kh, kw] (OIHW) layout, e.g. straight from a state dict.
     public init(torchWeight: Tensor, bias: [Float]?, stride: Int = 1, padding: Padding, activation: Activation) {
@@ -60,7 +58,8 @@ public struct Conv2D: Sendable {
     public func scratchCount(height: Int, width: Int) -> Int {
         if isPointwise { return 0 }
         let out = outputSize(height: height, width: width)
-        return out.height * out.width * kernelHeight * kernelWidth * inChannels
+        return Swift.max(out.height * out.width * kernelHeight * kernelWidth * inChannels,  // im2col
+                         paddedBandCount(rows: out.height, outWidth: out.width))           // AVX-512 path
     }
 
     /// Output rows `rows` of one NHWC image into `output`, which receives just those rows (a band, or
@@ -70,6 +69,10 @@ public struct Conv2D: Sendable {
                       into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, threads: Int,
                       residual: UnsafePointer<Float>? = nil) {
         let r = padding.resolve(height: height, width: width, kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride)
+        if let packed, CPUKernels.active {
+            return applyAVX512(packed, image, height: height, width: width, rows: rows, resolved: r, into: output,
+                               scratch: scratch, threads: threads, residual: residual)
+        }
         let pixels = rows.count * r.outWidth
         let depth = kernelHeight * kernelWidth * inChannels
         var left = image + rows.lowerBound * width * inChannels
@@ -81,31 +84,6 @@ public struct Conv2D: Sendable {
             left = UnsafePointer(scratch)
         }
         let destination = output
-        if let packed, CPUKernels.active {
-            let (lower, upper) = activation.bounds, n = outChannels, a = left
-            bias.withUnsafeBufferPointer { b in
-                let panels = (n + 15) / 16
-                if threads > 1 && n > pixels && panels >= 2 * threads {
-                    // Few pixels, many outputs (7×7 and 14×14 maps): threads take 16-column panels, so each
-                    // reads half the weights, which outweigh the activations here.
-                    Parallel.forEach(threads, threads: threads) { part in
-                        let p0 = panels * part / threads, p1 = panels * (part + 1) / threads
-                        let j0 = p0 * 16, j1 = Swift.min(n, p1 * 16)
-                        ck_gemm(Int32(pixels), Int32(j1 - j0), Int32(depth), a, Int32(depth), packed.pointer + p0 * 16 * depth,
-                                b.baseAddress! + j0, lower, upper, residual.map { $0 + j0 }, Int32(n), destination + j0, Int32(n))
-                    }
-                    return
-                }
-                // Rows split over threads in multiples of the kernel's 12-row tile.
-                let parts = Swift.max(1, Swift.min(threads, pixels / 48))
-                Parallel.forEach(parts, threads: parts) { part in
-                    let lo = pixels * part / parts / 12 * 12, hi = part == parts - 1 ? pixels : pixels * (part + 1) / parts / 12 * 12
-                    ck_gemm(Int32(hi - lo), Int32(n), Int32(depth), a + lo * depth, Int32(depth), packed.pointer, b.baseAddress!,
-                            lower, upper, residual.map { $0 + lo * n }, Int32(n), destination + lo * n, Int32(n))
-                }
-            }
-            return
-        }
         weights.withUnsafeBufferPointer { w in
             BLAS.sgemm(m: pixels, n: outChannels, k: depth, a: left, lda: depth, b: w.baseAddress!, ldb: outChannels,
                        c: destination, ldc: outChannels)
