@@ -61,6 +61,17 @@ final class EfficientNetLite0Tests: XCTestCase {
         XCTAssertLessThan(maxDifference(model.featureMap(image, threads: 2), model.featureMap(image, threads: 1)), 1e-4)
     }
 
+    func testPortableKernelsGiveTheSameFeatures() throws {
+        // CPUs without AVX-512 run OpenBLAS + the Swift kernels; both paths through the whole network agree.
+        let model = try pretrained()
+        let images = Self.syntheticInput(count: 2, size: 96), one = Self.syntheticInput(count: 1, size: 96)
+        let fast = (model.featureMap(images), model.featureMap(one, threads: 2))
+        CPUKernels.enabled = false
+        defer { CPUKernels.enabled = CPUKernels.available }
+        XCTAssertLessThan(maxDifference(model.featureMap(images), fast.0), 1e-4)
+        XCTAssertLessThan(maxDifference(model.featureMap(one, threads: 2), fast.1), 1e-4)
+    }
+
     func testRealPhotosGetTheirClassInTopFive() throws {
         let model = try pretrained()
         let expectations: [(file: String, acceptable: Set<String>)] = [
