@@ -61,6 +61,23 @@ final class EfficientNetLite0Tests: XCTestCase {
         XCTAssertLessThan(maxDifference(model.featureMap(image, threads: 2), model.featureMap(image, threads: 1)), 1e-4)
     }
 
+    func testImagesGroupedThroughTheTailEqualImagesAlone() throws {
+        // Batches of at least two images per thread carry up to 4 images together through the 14×14 and 7×7 blocks:
+        // 5 on one thread (a group of 4 and one of 1) and 6 on two (3 each) against one image at a time.
+        let model = try pretrained()
+        for (count, threads) in [(5, 1), (6, 2)] {
+            let batch = Self.syntheticInput(count: count, size: 224)
+            let together = model.featureMap(batch, threads: threads)
+            let perImage = 224 * 224 * 3, mapCount = together.count / count
+            for image in [0, count - 1] {
+                let alone = model.featureMap(Tensor(shape: [1, 224, 224, 3], data: Array(batch.data[(image * perImage)..<((image + 1) * perImage)])),
+                                             threads: 1)
+                let row = Tensor(shape: alone.shape, data: Array(together.data[(image * mapCount)..<((image + 1) * mapCount)]))
+                XCTAssertLessThan(maxDifference(row, alone), 1e-4, "image \(image) of \(count) on \(threads) threads")
+            }
+        }
+    }
+
     func testPortableKernelsGiveTheSameFeatures() throws {
         // CPUs without AVX-512 run OpenBLAS + the Swift kernels; both paths through the whole network agree.
         let model = try pretrained()

@@ -98,6 +98,15 @@ public final class EfficientNetLite0: Backbone {
         let plan = ActivationPlan(self, height: height, width: width)
         let threadsPerImage = n >= threads ? 1 : Swift.max(1, threads)
         var map = Tensor(zeros: [n, plan.outHeight, plan.outWidth, head.outChannels])
+        if n >= 2 * threads && plan.tailStart < blocks.count {
+            batch.data.withUnsafeBufferPointer { input in
+                map.data.withUnsafeMutableBufferPointer { output in
+                    runGrouped(input.baseAddress!, batch: n, height: height, width: width, plan: plan, into: output.baseAddress!,
+                               threads: threads)
+                }
+            }
+            return map
+        }
         batch.data.withUnsafeBufferPointer { input in
             map.data.withUnsafeMutableBufferPointer { output in
                 BatchScheduler.run(batch: n, inputCount: height * width * 3, outputCount: plan.outHeight * plan.outWidth * head.outChannels,
@@ -110,10 +119,44 @@ public final class EfficientNetLite0: Backbone {
         return map
     }
 
+    /// Each worker takes a contiguous share of the batch; it runs each image alone up to the tail (the
+    /// blocks on maps of at most `groupHeight` rows), then `groupSize` images at a time through the tail
+    /// and the head (`MBConvBlock.applyLayerwise`), so the tail's weights are read once per group.
+    private func runGrouped(_ input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, plan: ActivationPlan,
+                            into output: UnsafeMutablePointer<Float>, threads: Int) {
+        let group = Self.groupSize, tail = plan.tailActivationCount
+        let inputCount = height * width * 3, outputCount = plan.outHeight * plan.outWidth * head.outChannels
+        BatchScheduler.runRanges(batch: batch, workspaceCount: plan.workspaceCount(threads: 1) + group * (2 * tail + plan.tailLayerCount),
+                                 threads: threads) { images, workspace in
+            let first = workspace + plan.workspaceCount(threads: 1), layers = first + 2 * group * tail
+            for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {
+                var current = first, next = first + group * tail
+                let count = Swift.min(group, images.upperBound - start)
+                var (h, w) = (plan.tailHeight, plan.tailWidth)
+                for i in 0..<count {
+                    runImage(input + (start + i) * inputCount, height: height, width: width, plan: plan, workspace: workspace,
+                             into: current + i * h * w * blocks[plan.tailStart].inChannels, threads: 1, stopBefore: plan.tailStart)
+                }
+                for block in blocks[plan.tailStart...] {
+                    block.applyLayerwise(current, images: count, height: h, width: w, into: next, buffers: layers, threads: 1)
+                    (h, w) = block.outputSize(height: h, width: w)
+                    swap(&current, &next)
+                }
+                head.apply(current, height: count * h, width: w, rows: 0..<(count * h), into: output + start * outputCount,
+                           scratch: nil, threads: 1)
+            }
+        }
+    }
+
+    /// Images a worker carries through the tail together, and the largest tail map height.
+    static let groupSize = 4, groupHeight = 14
+
     /// One image through the network. Each layer's output rows are split over `threads`, each thread
-    /// with its own band buffers; layers follow one another (a barrier between them).
+    /// with its own band buffers; layers follow one another (a barrier between them). With `stopBefore`
+    /// below the block count, the input of that block is copied to `result` instead of running the rest.
     private func runImage(_ image: UnsafePointer<Float>, height: Int, width: Int, plan: ActivationPlan,
-                          workspace: UnsafeMutablePointer<Float>, into result: UnsafeMutablePointer<Float>, threads: Int) {
+                          workspace: UnsafeMutablePointer<Float>, into result: UnsafeMutablePointer<Float>, threads: Int,
+                          stopBefore: Int? = nil) {
         var current = workspace, next = workspace + plan.activationCount
         let bands = next + plan.activationCount
         func split(_ rows: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
@@ -130,7 +173,7 @@ public final class EfficientNetLite0: Backbone {
                            scratch: scratch, threads: 1)
             }
         }
-        for block in blocks {
+        for block in blocks[..<(stopBefore ?? blocks.count)] {
             let out = block.outputSize(height: h, width: w)
             let (source, destination, inHeight, inWidth) = (current, next, h, w)
             if threads > 1 && h <= Self.layerwiseHeight {
@@ -142,6 +185,10 @@ public final class EfficientNetLite0: Backbone {
             }
             (h, w) = out
             swap(&current, &next)
+        }
+        if let stopBefore, stopBefore < blocks.count {
+            result.update(from: current, count: h * w * blocks[stopBefore].inChannels)
+            return
         }
         // 49 pixels × 1280 outputs: Conv2D spreads the columns over the threads.
         head.apply(current, height: h, width: w, rows: 0..<h, into: result, scratch: nil, threads: threads)
@@ -155,13 +202,24 @@ public final class EfficientNetLite0: Backbone {
     struct ActivationPlan {
         var activationCount = 0, bandCount = 0, stemBand = 16, outHeight = 0, outWidth = 0
         var layerCount = 0
+        /// The tail: blocks from `tailStart` on have inputs of at most `groupHeight` rows, `tailHeight`×`tailWidth`
+        /// at its start; per image, `tailActivationCount` floats hold any of its maps, `tailLayerCount` its buffers.
+        var tailStart = 0, tailHeight = 0, tailWidth = 0, tailActivationCount = 0, tailLayerCount = 0
         func workspaceCount(threads: Int) -> Int { 2 * activationCount + Swift.max(threads * bandCount, threads > 1 ? layerCount : 0) }
 
         init(_ model: EfficientNetLite0, height: Int, width: Int) {
             var (h, w) = model.stem.outputSize(height: height, width: width)
             activationCount = h * w * model.stem.outChannels
             bandCount = stemBand * w * model.stem.kernelHeight * model.stem.kernelWidth * model.stem.inChannels
-            for block in model.blocks {
+            tailStart = model.blocks.count
+            for (index, block) in model.blocks.enumerated() {
+                if h <= EfficientNetLite0.groupHeight {
+                    if tailStart == model.blocks.count { (tailStart, tailHeight, tailWidth) = (index, h, w) }
+                    let out = block.outputSize(height: h, width: w)
+                    tailActivationCount = Swift.max(tailActivationCount, h * w * (block.expand?.inChannels ?? block.hidden),
+                                                    out.height * out.width * block.project.outChannels)
+                    tailLayerCount = Swift.max(tailLayerCount, block.layerBufferCount(height: h, width: w))
+                }
                 bandCount = Swift.max(bandCount, block.bandBufferCount(height: h, width: w))
                 if h <= EfficientNetLite0.layerwiseHeight { layerCount = Swift.max(layerCount, block.layerBufferCount(height: h, width: w)) }
                 (h, w) = block.outputSize(height: h, width: w)

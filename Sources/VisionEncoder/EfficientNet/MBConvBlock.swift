@@ -15,6 +15,7 @@ struct MBConvBlock {
     let project: Conv2D
     var hasShortcut: Bool { depthwise.stride == 1 && project.outChannels == (expand?.inChannels ?? depthwise.channels) }
     var hidden: Int { depthwise.channels }
+    var inChannels: Int { expand?.inChannels ?? depthwise.channels }
 
     /// Floats of expanded activations a band aims to keep (~384 KB, well inside a 1 MB L2).
     static let windowBudget = 96 * 1024
@@ -88,23 +89,30 @@ struct MBConvBlock {
         }
     }
 
-    /// The whole image layer by layer, each convolution spread over `threads` (rows, or output channels
-    /// on small maps). For one image on several threads at 28×28 and below: splitting the fused bands
-    /// between threads there makes each re-expand the rows its neighbour's band needs (up to +57% of the
-    /// expansion at 7×7 with 5×5 filters), and 7 rows split 4/3. `expanded` and `filtered` hold
-    /// `layerBufferCount` floats between them.
-    func applyLayerwise(_ input: UnsafePointer<Float>, height: Int, width: Int, into output: UnsafeMutablePointer<Float>,
-                        buffers: UnsafeMutablePointer<Float>, threads: Int) {
+    /// `images` whole images (consecutive in `input`) layer by layer, each convolution spread over
+    /// `threads` (rows, or output channels on small maps). Two uses:
+    /// - one image on several threads at 28×28 and below: splitting the fused bands between threads there
+    ///   makes each re-expand the rows its neighbour's band needs (up to +57% of the expansion at 7×7 with
+    ///   5×5 filters), and 7 rows split 4/3;
+    /// - several images on one thread at 14×14 and 7×7: the 1×1 convolutions see the images stacked as one
+    ///   tall map, so each weight matrix (up to 1.5 MB, from L3) is read once per group instead of per image.
+    /// `buffers` holds `images · layerBufferCount` floats.
+    func applyLayerwise(_ input: UnsafePointer<Float>, images: Int = 1, height: Int, width: Int,
+                        into output: UnsafeMutablePointer<Float>, buffers: UnsafeMutablePointer<Float>, threads: Int) {
         let out = outputSize(height: height, width: width)
         var source = input
         if let expand {
-            expand.apply(input, height: height, width: width, rows: 0..<height, into: buffers, scratch: nil, threads: threads)
+            expand.apply(input, height: images * height, width: width, rows: 0..<(images * height), into: buffers,
+                         scratch: nil, threads: threads)
             source = UnsafePointer(buffers)
         }
-        let filtered = buffers + height * width * hidden
-        depthwise.apply(window: source, height: height, width: width, rows: 0..<out.height, into: filtered, threads: threads)
-        project.apply(filtered, height: out.height, width: out.width, rows: 0..<out.height, into: output, scratch: nil,
-                      threads: threads, residual: hasShortcut ? input : nil)
+        let filtered = buffers + images * height * width * hidden
+        for image in 0..<images {  // per image: the filter must not reach across images
+            depthwise.apply(window: source + image * height * width * hidden, height: height, width: width,
+                            rows: 0..<out.height, into: filtered + image * out.height * out.width * hidden, threads: threads)
+        }
+        project.apply(filtered, height: images * out.height, width: out.width, rows: 0..<(images * out.height), into: output,
+                      scratch: nil, threads: threads, residual: hasShortcut ? input : nil)
     }
 
     func layerBufferCount(height: Int, width: Int) -> Int {
