@@ -41,6 +41,11 @@ final class PoolingTests: XCTestCase {
         // Two rows take the sgemm path, one row sgemv: same results.
         let two = Dense(weight: weight, bias: [0.5, -0.5])(Tensor(shape: [2, 3], data: [1, 1, 2, 0, 1, 0]))
         XCTAssertEqual(two.data, [9.5, 0.5, 2.5, -0.5])
+        // One row split over threads by output features.
+        let wide = Dense(weight: Naive.tensor([200, 7], seed: 1), bias: Naive.values(200, seed: 2))
+        let row = Naive.tensor([1, 7], seed: 3)
+        let viaSgemm = wide(Tensor(shape: [2, 7], data: row.data + row.data))
+        XCTAssertLessThan(maxDifference(wide(row, threads: 3), Tensor(shape: [1, 200], data: Array(viaSgemm.data.prefix(200)))), 1e-5)
     }
 
     func testResidualAddAndActivations() {

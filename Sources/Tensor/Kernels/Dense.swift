@@ -16,7 +16,9 @@ public struct Dense: Sendable {
         self.activation = activation
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    /// `threads` > 1 splits a single row's product by output features (one OpenBLAS thread each): a
+    /// batch-1 classifier streams its whole weight matrix from memory, and two cores stream faster.
+    public func callAsFunction(_ x: Tensor, threads: Int = 1) -> Tensor {
         precondition(x.rank == 2 && x.shape[1] == inFeatures, "Dense: expected [N,\(inFeatures)], got \(x.shape)")
         let n = x.shape[0]
         var y = Tensor(zeros: [n, outFeatures])
@@ -24,8 +26,12 @@ public struct Dense: Sendable {
             weight.withUnsafeBufferPointer { w in
                 y.data.withUnsafeMutableBufferPointer { out in
                     if n == 1 {  // one row: sgemm would repack all of W for a single product
-                        BLAS.sgemv(m: outFeatures, n: inFeatures, a: w.baseAddress!, lda: inFeatures, x: input.baseAddress!,
-                                   y: out.baseAddress!)
+                        let parts = Swift.max(1, Swift.min(threads, outFeatures / 64))
+                        Parallel.forEach(parts, threads: parts) { part in
+                            let lo = outFeatures * part / parts, hi = outFeatures * (part + 1) / parts
+                            BLAS.sgemv(m: hi - lo, n: inFeatures, a: w.baseAddress! + lo * inFeatures, lda: inFeatures,
+                                       x: input.baseAddress!, y: out.baseAddress! + lo)
+                        }
                     } else {
                         BLAS.sgemm(transB: true, m: n, n: outFeatures, k: inFeatures, a: input.baseAddress!, lda: inFeatures,
                                    b: w.baseAddress!, ldb: inFeatures, c: out.baseAddress!, ldc: outFeatures)
