@@ -26,7 +26,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
         // MARK: Numerics: tensors, BLAS, kernels, threads
-        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        // AVX-512 convolution kernels in C (per-function target attributes, chosen at run time).
+        .target(name: "CKernels"),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"]),
         // MARK: Weights: PyTorch checkpoints (pickle subset), safetensors
         .target(name: "Weights", dependencies: ["Tensor", "CZlib"]),
         // MARK: Image → tensor: decoding, resizing, normalisation, PNG/SVG writing

@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 
 /// Work splitting across threads. One place decides how many threads the CPU work may use.
@@ -14,10 +15,17 @@ public enum Parallel {
             return
         }
         withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var chunk: (Int) -> Void = { w in
                 let lo = count * w / workers, hi = count * (w + 1) / workers
                 for i in lo..<hi { body(i) }
             }
+            // The spinning pool when it is free; GCD for nested or concurrent calls.
+            let ran = withUnsafeMutablePointer(to: &chunk) { context in
+                ck_parallel(Int32(workers), { context, w in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(w))
+                }, context)
+            }
+            if ran == 0 { DispatchQueue.concurrentPerform(iterations: workers, execute: chunk) }
         }
     }
 

@@ -20,8 +20,8 @@ public struct BackboneOutput: Sendable {
 
     /// Pools an [N, H, W, C] map three ways.
     public init(pooling map: Tensor, logits: Tensor?) {
-        self.init(maxPooled: GlobalPooling.max(map), avgPooled: GlobalPooling.average(map),
-                  gemPooled: GlobalPooling.generalizedMean(map, p: 3), logits: logits)
+        let pooled = GlobalPooling.maxAverageGeM(map)
+        self.init(maxPooled: pooled.max, avgPooled: pooled.average, gemPooled: pooled.gem, logits: logits)
     }
 }
 

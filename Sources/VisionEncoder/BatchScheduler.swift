@@ -25,4 +25,18 @@ enum BatchScheduler {
             }
         }
     }
+
+    /// Like `run` with one thread per image, but each worker gets a contiguous range of the batch, so that
+    /// it can carry several images through a layer together. `body(images, workspace)`.
+    static func runRanges(batch: Int, workspaceCount: Int, threads: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let workers = Swift.min(Swift.max(1, threads), Swift.max(1, batch))
+        let savedBLASThreads = BLAS.threads
+        BLAS.threads = 1
+        defer { BLAS.threads = savedBLASThreads }
+        Parallel.forEach(workers, threads: workers) { worker in
+            let workspace = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, workspaceCount))
+            defer { workspace.deallocate() }
+            body((batch * worker / workers)..<(batch * (worker + 1) / workers), workspace)
+        }
+    }
 }

@@ -53,6 +53,42 @@ final class EfficientNetLite0Tests: XCTestCase {
         for c in 0..<1280 { XCTAssertEqual(together.data[1280 + c], alone.data[c], accuracy: 1e-4) }
     }
 
+    func testOneImageOnTwoThreadsEqualsOneThread() throws {
+        // Two threads on one image run the small maps layer by layer (split by rows or by output channels)
+        // instead of in fused bands: the same numbers up to summation order.
+        let model = try pretrained()
+        let image = Self.syntheticInput(count: 1, size: 224)
+        XCTAssertLessThan(maxDifference(model.featureMap(image, threads: 2), model.featureMap(image, threads: 1)), 1e-4)
+    }
+
+    func testImagesGroupedThroughTheTailEqualImagesAlone() throws {
+        // Batches of at least two images per thread carry up to 4 images together through the 14×14 and 7×7 blocks:
+        // 5 on one thread (a group of 4 and one of 1) and 6 on two (3 each) against one image at a time.
+        let model = try pretrained()
+        for (count, threads) in [(5, 1), (6, 2)] {
+            let batch = Self.syntheticInput(count: count, size: 224)
+            let together = model.featureMap(batch, threads: threads)
+            let perImage = 224 * 224 * 3, mapCount = together.count / count
+            for image in [0, count - 1] {
+                let alone = model.featureMap(Tensor(shape: [1, 224, 224, 3], data: Array(batch.data[(image * perImage)..<((image + 1) * perImage)])),
+                                             threads: 1)
+                let row = Tensor(shape: alone.shape, data: Array(together.data[(image * mapCount)..<((image + 1) * mapCount)]))
+                XCTAssertLessThan(maxDifference(row, alone), 1e-4, "image \(image) of \(count) on \(threads) threads")
+            }
+        }
+    }
+
+    func testPortableKernelsGiveTheSameFeatures() throws {
+        // CPUs without AVX-512 run OpenBLAS + the Swift kernels; both paths through the whole network agree.
+        let model = try pretrained()
+        let images = Self.syntheticInput(count: 2, size: 96), one = Self.syntheticInput(count: 1, size: 96)
+        let fast = (model.featureMap(images), model.featureMap(one, threads: 2))
+        CPUKernels.enabled = false
+        defer { CPUKernels.enabled = CPUKernels.available }
+        XCTAssertLessThan(maxDifference(model.featureMap(images), fast.0), 1e-4)
+        XCTAssertLessThan(maxDifference(model.featureMap(one, threads: 2), fast.1), 1e-4)
+    }
+
     func testRealPhotosGetTheirClassInTopFive() throws {
         let model = try pretrained()
         let expectations: [(file: String, acceptable: Set<String>)] = [
@@ -107,4 +143,9 @@ final class VisionModelFileTests: XCTestCase {
         try SafeTensors.write(["encoder.weight": Tensor(zeros: [2, 2])], to: url)
         XCTAssertThrowsError(try VisionModelFile.load(url)) { XCTAssertTrue("\($0)".contains("neither"), "\($0)") }
     }
+}
+
+private func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
+    precondition(a.shape == b.shape)
+    return zip(a.data, b.data).map { abs($0 - $1) }.max() ?? 0
 }

@@ -154,21 +154,32 @@ def main():
         print(f"features check: max|Δ max-pooled| = {dmax:.2e}, max|Δ logits| = {dlog:.2e}  "
               f"({'OK' if dmax < 1e-3 and dlog < 1e-3 else 'MISMATCH'})")
 
-        figures = ours(a.bench, "--runs", str(a.runs))
-        for f in figures:
-            if f["bench"] == "sgemm":
-                print(f"sgemm (1568×1152×192) {int(f['figures']['threads'])} thread(s): {f['figures']['gflops']:.1f} GFLOP/s")
-        print(f"{'batch':>5} {'thr':>3} {'ours img/s':>11} {'ORT img/s':>10} {'ratio':>6} {'ours GFLOP/s':>13}")
-        for f in (f["figures"] for f in figures if f["bench"] == "encoder"):
-            batch, threads = int(f["batch"]), int(f["threads"])
-            s = session(onnx_path, threads)
-            x = nchw(batch)
-            s.run(None, {"input": x})
-            passes = max(a.runs, 32 // batch * a.runs // 2)
-            times = sorted(timed(lambda: s.run(None, {"input": x})) for _ in range(passes))
-            ort_rate = batch / times[len(times) // 2]
-            print(f"{batch:>5} {threads:>3} {f['images_per_s']:>11.1f} {ort_rate:>10.1f} {f['images_per_s'] / ort_rate:>6.2f} "
-                  f"{f['gflops']:>13.1f}")
+        # Ours and ORT alternate configuration by configuration (ours in a fresh process each time), so a
+        # change in the machine's load during the run hits both sides of a ratio alike.
+        # img/CPU-s: images per second of process CPU time (all threads), steadier than wall clock when
+        # other work shares the cores; ORT's idle workers spin, which counts against it at 2 threads.
+        rows, sgemm = [], {}
+        for threads in (1, 2):
+            for batch in (1, 32):
+                figures = ours(a.bench, "--runs", str(a.runs), "--batches", str(batch), "--threads", str(threads))
+                f = next(f["figures"] for f in figures if f["bench"] == "encoder")
+                sgemm[threads] = next(f["figures"]["gflops"] for f in figures if f["bench"] == "sgemm")
+                s = session(onnx_path, threads)
+                x = nchw(batch)
+                s.run(None, {"input": x})
+                passes = max(a.runs, 32 // batch * a.runs // 2)
+                cpu = time.process_time()
+                times = sorted(timed(lambda: s.run(None, {"input": x})) for _ in range(passes))
+                cpu = time.process_time() - cpu
+                ort_rate = batch / times[len(times) // 2]
+                rows.append(f"{batch:>5} {threads:>3} {f['images_per_s']:>11.1f} {ort_rate:>10.1f} "
+                            f"{f['images_per_s'] / ort_rate:>6.2f} {f['gflops']:>13.1f} {f['images_per_cpu_s']:>15.1f} "
+                            f"{batch * passes / cpu:>14.1f}")
+        for threads, gflops in sgemm.items():
+            print(f"sgemm (1568×1152×192) {threads} thread(s): {gflops:.1f} GFLOP/s")
+        print(f"{'batch':>5} {'thr':>3} {'ours img/s':>11} {'ORT img/s':>10} {'ratio':>6} {'ours GFLOP/s':>13} "
+              f"{'ours img/CPU-s':>15} {'ORT img/CPU-s':>14}")
+        print("\n".join(rows))
         mem = ours(a.bench, "--peak-memory", "32", "--threads", "2")[0]["figures"]["peak_rss_mb"]
         print(f"peak RSS at batch 32, 2 threads: ours {mem:.0f} MB, ORT {peak_memory_ort(onnx_path, 32, 2):.0f} MB")
 

@@ -9,6 +9,8 @@ public struct Conv2D: Sendable {
     /// [kh][kw][in][out] (HWIO): row-major [kh·kw·in × out], the right-hand side of the sgemm.
     public private(set) var weights: [Float]
     public private(set) var bias: [Float]
+    /// `weights` packed for the AVX-512 GEMM (nil when the CPU lacks it); rebuilt whenever they change.
+    private(set) var packed: PackedWeights?
 
     /// Weights in PyTorch's [out, in, kh, kw] (OIHW) layout, e.g. straight from a state dict.
     public init(torchWeight: Tensor, bias: [Float]?, stride: Int = 1, padding: Padding, activation: Activation) {
@@ -29,12 +31,19 @@ public struct Conv2D: Sendable {
         self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
         self.inChannels = inChannels; self.outChannels = outChannels
         self.stride = stride; self.padding = padding; self.activation = activation
+        repack()
+    }
+
+    private mutating func repack() {
+        guard CPUKernels.available else { return }
+        packed = weights.withUnsafeBufferPointer { PackedWeights($0.baseAddress!, rows: $0.count / outChannels, columns: outChannels) }
     }
 
     /// Scales output channel `c` by `scale[c]` and adds `shift[c]` (batch norm folding).
     public mutating func scaleOutputs(by scale: [Float], shift: [Float]) {
         for row in 0..<(weights.count / outChannels) { for c in 0..<outChannels { weights[row * outChannels + c] *= scale[c] } }
         for c in 0..<outChannels { bias[c] = bias[c] * scale[c] + shift[c] }
+        repack()
     }
 
     /// 1×1, stride 1, no padding: the input already is the sgemm's left-hand matrix.
@@ -49,14 +58,21 @@ public struct Conv2D: Sendable {
     public func scratchCount(height: Int, width: Int) -> Int {
         if isPointwise { return 0 }
         let out = outputSize(height: height, width: width)
-        return out.height * out.width * kernelHeight * kernelWidth * inChannels
+        return Swift.max(out.height * out.width * kernelHeight * kernelWidth * inChannels,  // im2col
+                         paddedBandCount(rows: out.height, outWidth: out.width))           // AVX-512 path
     }
 
     /// Output rows `rows` of one NHWC image into `output`, which receives just those rows (a band, or
     /// the whole image for `0..<outHeight`). `scratch` holds `rows.count · outW · kh·kw·in` floats.
+    /// `residual`, laid out like `output`, is added after the activation (a block's shortcut).
     public func apply(_ image: UnsafePointer<Float>, height: Int, width: Int, rows: Range<Int>,
-                      into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, threads: Int) {
+                      into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, threads: Int,
+                      residual: UnsafePointer<Float>? = nil) {
         let r = padding.resolve(height: height, width: width, kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride)
+        if let packed, CPUKernels.active {
+            return applyAVX512(packed, image, height: height, width: width, rows: rows, resolved: r, into: output,
+                               scratch: scratch, threads: threads, residual: residual)
+        }
         let pixels = rows.count * r.outWidth
         let depth = kernelHeight * kernelWidth * inChannels
         var left = image + rows.lowerBound * width * inChannels
@@ -73,6 +89,7 @@ public struct Conv2D: Sendable {
                        c: destination, ldc: outChannels)
         }
         bias.withUnsafeBufferPointer { activation.addBias($0.baseAddress!, to: destination, rows: pixels, columns: outChannels) }
+        if let residual { Elementwise.add(residual, into: destination, count: pixels * outChannels) }
     }
 
     /// Convenience: [N, H, W, in] → [N, H', W', out].

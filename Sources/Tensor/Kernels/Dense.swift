@@ -16,15 +16,26 @@ public struct Dense: Sendable {
         self.activation = activation
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    /// `threads` > 1 splits a single row's product by output features (one OpenBLAS thread each): a
+    /// batch-1 classifier streams its whole weight matrix from memory, and two cores stream faster.
+    public func callAsFunction(_ x: Tensor, threads: Int = 1) -> Tensor {
         precondition(x.rank == 2 && x.shape[1] == inFeatures, "Dense: expected [N,\(inFeatures)], got \(x.shape)")
         let n = x.shape[0]
         var y = Tensor(zeros: [n, outFeatures])
         x.data.withUnsafeBufferPointer { input in
             weight.withUnsafeBufferPointer { w in
                 y.data.withUnsafeMutableBufferPointer { out in
-                    BLAS.sgemm(transB: true, m: n, n: outFeatures, k: inFeatures, a: input.baseAddress!, lda: inFeatures,
-                               b: w.baseAddress!, ldb: inFeatures, c: out.baseAddress!, ldc: outFeatures)
+                    if n == 1 {  // one row: sgemm would repack all of W for a single product
+                        let parts = Swift.max(1, Swift.min(threads, outFeatures / 64))
+                        Parallel.forEach(parts, threads: parts) { part in
+                            let lo = outFeatures * part / parts, hi = outFeatures * (part + 1) / parts
+                            BLAS.sgemv(m: hi - lo, n: inFeatures, a: w.baseAddress! + lo * inFeatures, lda: inFeatures,
+                                       x: input.baseAddress!, y: out.baseAddress! + lo)
+                        }
+                    } else {
+                        BLAS.sgemm(transB: true, m: n, n: outFeatures, k: inFeatures, a: input.baseAddress!, lda: inFeatures,
+                                   b: w.baseAddress!, ldb: inFeatures, c: out.baseAddress!, ldc: outFeatures)
+                    }
                     bias.withUnsafeBufferPointer { activation.addBias($0.baseAddress!, to: out.baseAddress!, rows: n, columns: outFeatures) }
                 }
             }

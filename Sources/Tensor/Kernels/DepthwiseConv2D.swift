@@ -1,3 +1,5 @@
+import CKernels
+
 // MARK: Depthwise convolution on NHWC, vectorised over channels
 
 /// One k×k filter per channel, with bias and fused activation. Channels are the innermost
@@ -38,6 +40,30 @@ public struct DepthwiseConv2D: Sendable {
     public func apply(window: UnsafePointer<Float>, windowFirstRow: Int = 0, height: Int, width: Int, rows: Range<Int>,
                       into output: UnsafeMutablePointer<Float>, threads: Int) {
         let r = padding.resolve(height: height, width: width, kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride)
+        if CPUKernels.active {
+            let (lower, upper) = activation.bounds
+            weights.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    // Threads take rows, or 16-channel blocks when rows are few (7 rows split 4/3 would idle one).
+                    let blocks = (channels + 15) / 16
+                    let byChannels = threads > 1 && rows.count < 4 * threads && blocks >= 2 * threads
+                    let parts = Swift.max(1, Swift.min(threads, byChannels ? blocks : rows.count))
+                    Parallel.forEach(parts, threads: parts) { part in
+                        var (lo, hi, c0, c1) = (rows.lowerBound, rows.upperBound, 0, channels)
+                        if byChannels {
+                            (c0, c1) = (blocks * part / parts * 16, Swift.min(channels, blocks * (part + 1) / parts * 16))
+                        } else {
+                            (lo, hi) = (rows.lowerBound + rows.count * part / parts, rows.lowerBound + rows.count * (part + 1) / parts)
+                        }
+                        ck_depthwise(window, Int32(windowFirstRow), Int32(height), Int32(width), Int32(channels),
+                                     Int32(kernelHeight), Int32(kernelWidth), Int32(stride), Int32(r.top), Int32(r.left),
+                                     Int32(r.outWidth), Int32(lo), Int32(hi), Int32(c0), Int32(c1), w.baseAddress!, b.baseAddress!,
+                                     lower, upper, output + (lo - rows.lowerBound) * r.outWidth * channels)
+                    }
+                }
+            }
+            return
+        }
         weights.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
                 Parallel.forEach(rows.count, threads: threads) { band in

@@ -89,7 +89,9 @@ public final class ResNet: Backbone {
 
     public func forward(_ batch: Tensor) -> BackboneOutput {
         let map = featureMap(batch)
-        return BackboneOutput(pooling: map, logits: classifier.map { $0(GlobalPooling.average(map)) })
+        var output = BackboneOutput(pooling: map, logits: nil)
+        output.logits = classifier.map { $0(output.avgPooled) }
+        return output
     }
 
     /// The last [N, H/32, W/32, 4·8·baseWidth] map for a normalised [N, H, W, 3] batch.
