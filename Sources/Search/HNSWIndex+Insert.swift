@@ -65,7 +65,7 @@ extension HNSWIndex {
             for current in stride(from: min(level, maxLevel), through: 0, by: -1) {
                 workspace.begin(nodeCount: nodeCount)
                 searchLayer(query, entry: entry, ef: parameters.efConstruction, level: current, workspace: workspace)
-                let found = workspace.results.items.sorted { $0.distance < $1.distance }
+                let found = workspace.results.drainAscending().map(Candidate.init(key:))
                 entry = found[0]
                 let chosen = selectNeighbors(found, limit: parameters.m)
                 setLinks(node, level: current, to: chosen.map(\.id))

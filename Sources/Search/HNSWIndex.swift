@@ -1,3 +1,4 @@
+import CSearchKernels
 import Foundation
 import Tensor
 
@@ -53,7 +54,7 @@ public final class HNSWIndex: @unchecked Sendable {
     var maxLevel = -1
     var random: SeededGenerator
     let lock = ReadWriteLock()
-    let workspaces = WorkspacePool()
+    let workspaces: WorkspacePool
 
     // MARK: Making
 
@@ -63,6 +64,7 @@ public final class HNSWIndex: @unchecked Sendable {
         self.parameters = parameters
         searchEffort = Atomic(parameters.efSearch)
         maxLinks0 = 2 * parameters.m
+        workspaces = WorkspacePool(maxLinks: maxLinks0)
         levelMultiplier = 1 / log(Double(parameters.m))
         random = SeededGenerator(seed: parameters.seed)
         vectors = GrowableBuffer(capacity: capacity * dimension, filler: 0)
@@ -111,10 +113,11 @@ public final class HNSWIndex: @unchecked Sendable {
                     entry = greedyClosest(query, from: entry, level: level)
                 }
                 searchLayer(query, entry: entry, ef: max(ef, k), level: 0, workspace: workspace)
-                return workspace.results.items
-                    .sorted { $0.distance < $1.distance || ($0.distance == $1.distance && $0.id < $1.id) }
-                    .prefix(k)
-                    .map { Neighbor(index: Int($0.id), distance: max(0, $0.distance).squareRoot()) }
+                // Keys sort by distance, then by id.
+                return workspace.results.drainAscending().prefix(k).map {
+                    let found = Candidate(key: $0)
+                    return Neighbor(index: Int(found.id), distance: max(0, found.distance).squareRoot())
+                }
             }
         }
     }
@@ -157,37 +160,46 @@ public final class HNSWIndex: @unchecked Sendable {
     }
 
     /// Best-first search on one level; leaves the `ef` nearest found in `workspace.results`.
-    /// The hot loop works on local copies of the pointers and heaps: reaching them through class
-    /// properties costs a dynamic exclusivity check per access, which dominated the profile.
+    ///
+    /// The hot loop of both search and insert. It works on local copies of every pointer and of the
+    /// heaps: reaching them through class properties costs a dynamic exclusivity check per access.
+    /// The walk is bound by memory latency (the vectors outgrow the caches), hence the prefetching.
     func searchLayer(_ query: UnsafePointer<Float>, entry: Candidate, ef: Int, level: Int, workspace: SearchWorkspace) {
         let base = UnsafePointer(vectors.pointer), dimension = self.dimension
-        let marks = workspace.marks, tag = workspace.tag
-        var candidates = CandidateHeap(nearestFirst: true), results = CandidateHeap(nearestFirst: false)
-        swap(&candidates, &workspace.candidates)
-        swap(&results, &workspace.results)
-        defer {
-            swap(&candidates, &workspace.candidates)
-            swap(&results, &workspace.results)
-        }
+        let level0 = level0Links.pointer, stride0 = 1 + maxLinks0
+        let marks = workspace.marks, tag = workspace.tag, unvisited = workspace.unvisited
+        let vectorBytes = dimension * MemoryLayout<Float>.stride
+        var candidates = workspace.candidates, results = workspace.results  // nearest-first keys are complemented
+        defer { (workspace.candidates, workspace.results) = (candidates, results) }
         marks[Int(entry.id)] = tag
-        candidates.push(entry)
-        results.push(entry)
+        candidates.push(~entry.key)
+        results.push(entry.key)
         var worst = entry.distance
         while !candidates.isEmpty {
-            let current = candidates.pop()
+            let current = Candidate(key: ~candidates.pop())
             if current.distance > worst && results.count >= ef { break }
-            let list = links(Int(current.id), level: level)
-            for i in 0..<Int(list[0]) {
-                let node = Int(list[1 + i])
+            let list = level == 0 ? level0 + Int(current.id) * stride0 : links(Int(current.id), level: level)
+            // First the unvisited neighbours, their vectors requested all at once so that the
+            // cache misses overlap; then their distances.
+            var pending = 0
+            for i in 1..<(1 + Int(list[0])) {
+                let node = Int(list[i])
                 guard marks[node] != tag else { continue }
                 marks[node] = tag
+                unvisited[pending] = UInt32(node)
+                pending += 1
+                let vector = UnsafeRawPointer(base + node * dimension)
+                for offset in stride(from: 0, to: vectorBytes, by: 64) { isk_prefetch(vector + offset) }
+            }
+            for j in 0..<pending {
+                let node = Int(unvisited[j])
                 let d = Distance.squaredL2(query, base + node * dimension, dimension)
                 if results.count < ef || d < worst {
-                    let candidate = Candidate(distance: d, id: UInt32(node))
-                    candidates.push(candidate)
-                    results.push(candidate)
+                    let key = Candidate(distance: d, id: UInt32(node)).key
+                    candidates.push(~key)
+                    results.push(key)
                     if results.count > ef { results.pop() }
-                    worst = results.top.distance
+                    worst = Candidate(key: results.top).distance
                 }
             }
         }
