@@ -37,24 +37,27 @@ enum SearchBenchmark {
         let search = ExactSearch(vectors)  // maps in the pages and computes the norms
         let prepare = now() - start
         let bandwidth = readBandwidth(byteCount: 512 << 20)
-        var single: [Double] = []
+        var single: [Double] = [], singleCPU: [Double] = []
         for r in 0..<repeats {
             let query = queries.rowArray(r % queries.count)
-            let t = now()
+            let (t, c) = (now(), cpuTime())
             _ = search.search(query, k: 10)
             single.append(now() - t)
+            singleCPU.append(cpuTime() - c)
         }
         let batchQueries = VectorMatrix(dimension: queries.dimension, values: Array(queries.values.prefix(256 * queries.dimension)))
-        var batch: [Double] = []
+        var batch: [Double] = [], batchCPU: [Double] = []
         for _ in 0..<3 {
-            let t = now()
+            let (t, c) = (now(), cpuTime())
             _ = search.search(queries: batchQueries, k: 10)
             batch.append(now() - t)
+            batchCPU.append(cpuTime() - c)
         }
         let scanned = Double(vectors.count * vectors.dimension * 4 + vectors.count * 4)  // rows + norms
         try emit("exact", ["n": Double(vectors.count), "d": Double(vectors.dimension), "threads": Double(Parallel.threads),
-                           "prepare_seconds": prepare, "single_seconds": median(single),
-                           "batch256_seconds": median(batch), "batch_queries": Double(batchQueries.count),
+                           "prepare_seconds": prepare, "single_seconds": median(single), "single_cpu_seconds": median(singleCPU),
+                           "batch256_seconds": median(batch), "batch256_cpu_seconds": median(batchCPU),
+                           "batch_queries": Double(batchQueries.count), "kernel": Distance.kernelName,
                            "bandwidth_gbs": bandwidth / 1e9, "floor_seconds": scanned / bandwidth,
                            "single_over_floor": median(single) / (scanned / bandwidth)])
     }

@@ -202,6 +202,11 @@ public final class HNSWIndex: @unchecked Sendable {
                     worst = Candidate(key: results.top).distance
                 }
             }
+            // The next node to expand: its link list is the next miss, so ask for it now.
+            if level == 0, !candidates.isEmpty {
+                let next = UnsafeRawPointer(level0 + Int(Candidate(key: ~candidates.top).id) * stride0)
+                for offset in stride(from: 0, to: stride0 * 4, by: 64) { isk_prefetch(next + offset) }
+            }
         }
     }
 }
