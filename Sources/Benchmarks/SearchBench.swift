@@ -5,6 +5,7 @@ import Tensor
 /// `imgsearch-bench search exact VECTORS.f32 N QUERIES.f32 NQ D [--threads T] [--repeats R]`
 /// `imgsearch-bench search hnsw VECTORS.f32 N QUERIES.f32 NQ D TRUTH.i32 --m M --ef-construction E --ef 16,32,…`
 /// `imgsearch-bench search int8 VECTORS.f32 N QUERIES.f32 NQ D`
+/// Any mode: `--kernel avx512|avx2|baseline` forces the distance kernels' instruction set.
 ///
 /// Our side of scripts/bench/search.py; inputs are raw little-endian float32 rows written once by
 /// the script and memory-mapped here. Prints one JSON line per measurement.
@@ -17,6 +18,9 @@ enum SearchBenchmark {
         let vectors = try VectorMatrix(mappedFile: URL(fileURLWithPath: args[1]), offset: 0, count: n, dimension: d)
         let queries = try VectorMatrix(mappedFile: URL(fileURLWithPath: args[3]), offset: 0, count: nq, dimension: d)
         Parallel.configure(threads: option("--threads").flatMap(Int.init) ?? ProcessInfoCores.count)
+        if let kernel = option("--kernel"), !Distance._selectKernel(kernel) {  // e.g. baseline, to see what SIMD buys
+            throw BenchmarkUsage("--kernel \(kernel): not one of avx512, avx2, baseline that this CPU runs")
+        }
         switch args[0] {
         case "exact": try exact(vectors, queries, repeats: option("--repeats").flatMap(Int.init) ?? 20)
         case "hnsw":

@@ -2,7 +2,9 @@
 // busy (a single accumulator would wait on its own latency every iteration).
 #include "search_kernels.h"
 
-#if defined(__x86_64__) && defined(__linux__)
+#include <string.h>
+
+#if defined(__x86_64__)
 #include <immintrin.h>
 #define ISK_X86 1
 #endif
@@ -136,25 +138,37 @@ static int isk_level(void) {
     return ISK_BASELINE;
 }
 
+// A constructor picks the kernels before main; until then (other constructors) the baseline runs.
+// A call through a pointer costs the same as the direct call it replaces, and unlike GNU ifunc
+// this works with any C library.
+static isk_kernel squared_l2_kernel = l2_baseline, dot_kernel = dot_baseline;
+
+__attribute__((constructor)) static void isk_choose_kernels(void) {
 #ifdef ISK_X86
-// ifunc resolvers run while the loader relocates the binary; the chosen kernel is then called
-// directly through the PLT, with no per-call test.
-static isk_kernel resolve_squared_l2(void) {
     int level = isk_level();
-    return level == ISK_AVX512 ? l2_avx512 : level == ISK_AVX2 ? l2_avx2 : l2_baseline;
-}
-static isk_kernel resolve_dot(void) {
-    int level = isk_level();
-    return level == ISK_AVX512 ? dot_avx512 : level == ISK_AVX2 ? dot_avx2 : dot_baseline;
-}
-float isk_squared_l2(const float *a, const float *b, size_t n) __attribute__((ifunc("resolve_squared_l2")));
-float isk_dot(const float *a, const float *b, size_t n) __attribute__((ifunc("resolve_dot")));
-#else
-float isk_squared_l2(const float *a, const float *b, size_t n) { return l2_baseline(a, b, n); }
-float isk_dot(const float *a, const float *b, size_t n) { return dot_baseline(a, b, n); }
+    squared_l2_kernel = level == ISK_AVX512 ? l2_avx512 : level == ISK_AVX2 ? l2_avx2 : l2_baseline;
+    dot_kernel = level == ISK_AVX512 ? dot_avx512 : level == ISK_AVX2 ? dot_avx2 : dot_baseline;
 #endif
+}
+
+float isk_squared_l2(const float *a, const float *b, size_t n) { return squared_l2_kernel(a, b, n); }
+float isk_dot(const float *a, const float *b, size_t n) { return dot_kernel(a, b, n); }
+
+int isk_select_kernel(const char *name) {
+    int want = strcmp(name, "avx512") == 0 ? ISK_AVX512 : strcmp(name, "avx2") == 0 ? ISK_AVX2
+             : strcmp(name, "baseline") == 0 ? ISK_BASELINE : -1;
+    if (want < 0 || want > isk_level()) return 0;
+#ifdef ISK_X86
+    squared_l2_kernel = want == ISK_AVX512 ? l2_avx512 : want == ISK_AVX2 ? l2_avx2 : l2_baseline;
+    dot_kernel = want == ISK_AVX512 ? dot_avx512 : want == ISK_AVX2 ? dot_avx2 : dot_baseline;
+#endif
+    return 1;
+}
 
 const char *isk_kernel_name(void) {
-    static const char *names[] = {"baseline", "avx2", "avx512"};
-    return names[isk_level()];
+#ifdef ISK_X86
+    if (squared_l2_kernel == l2_avx512) return "avx512";
+    if (squared_l2_kernel == l2_avx2) return "avx2";
+#endif
+    return "baseline";
 }

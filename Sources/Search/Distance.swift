@@ -20,4 +20,9 @@ public enum Distance {
 
     /// The instruction set the kernels use on this CPU: "avx512", "avx2" or "baseline".
     public static var kernelName: String { String(cString: isk_kernel_name()) }
+
+    /// Switches every kernel to the instruction set `name` if this CPU has it; false otherwise.
+    /// For tests and benchmarks only: not safe while other threads compute distances.
+    @discardableResult
+    public static func _selectKernel(_ name: String) -> Bool { isk_select_kernel(name) != 0 }
 }

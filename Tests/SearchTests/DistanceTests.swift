@@ -2,10 +2,21 @@ import Search
 import Tensor
 import XCTest
 
-/// The C kernels (AVX-512, AVX2 or baseline, whichever this CPU runs) against a float64 reference,
-/// at every length up to 70 so that each vector width's tail handling is exercised.
+/// The C kernels against a float64 reference, for every instruction set this CPU runs, at every
+/// length up to 70 so that each vector width's tail handling is exercised.
 final class DistanceTests: XCTestCase {
-    func testSquaredL2AndDotMatchAFloat64Reference() {
+    func testEveryKernelMatchesAFloat64Reference() {
+        let chosen = Distance.kernelName
+        XCTAssertTrue(["avx512", "avx2", "baseline"].contains(chosen))
+        defer { Distance._selectKernel(chosen) }
+        XCTAssertFalse(Distance._selectKernel("sse9"))
+        for kernel in ["baseline", "avx2", "avx512"] where Distance._selectKernel(kernel) {
+            XCTAssertEqual(Distance.kernelName, kernel)
+            checkAgainstReference(kernel)
+        }
+    }
+
+    private func checkAgainstReference(_ kernel: String) {
         var generator = SeededGenerator(seed: 5)
         for n in 0...70 {
             let a = (0..<n).map { _ in Float.random(in: -2...2, using: &generator) }
@@ -16,11 +27,10 @@ final class DistanceTests: XCTestCase {
                 b.withUnsafeBufferPointer { b in
                     // An empty buffer may have no base address; any valid pointer does for n = 0.
                     let pa = a.baseAddress ?? UnsafePointer(bitPattern: 16)!, pb = b.baseAddress ?? pa
-                    XCTAssertEqual(Double(Distance.squaredL2(pa, pb, n)), l2, accuracy: 1e-4 * max(1, l2), "n = \(n)")
-                    XCTAssertEqual(Double(Distance.dot(pa, pb, n)), dot, accuracy: 1e-4 * max(1, abs(dot)), "n = \(n)")
+                    XCTAssertEqual(Double(Distance.squaredL2(pa, pb, n)), l2, accuracy: 1e-4 * max(1, l2), "\(kernel), n = \(n)")
+                    XCTAssertEqual(Double(Distance.dot(pa, pb, n)), dot, accuracy: 1e-4 * max(1, abs(dot)), "\(kernel), n = \(n)")
                 }
             }
         }
-        XCTAssertTrue(["avx512", "avx2", "baseline"].contains(Distance.kernelName))
     }
 }
