@@ -3,7 +3,7 @@ import Search
 import Tensor
 
 /// `imgsearch-bench search exact VECTORS.f32 N QUERIES.f32 NQ D [--threads T] [--repeats R]`
-/// `imgsearch-bench search hnsw VECTORS.f32 N QUERIES.f32 NQ D TRUTH.i32 --m M --ef-construction E --ef 16,32,…`
+/// `imgsearch-bench search hnsw VECTORS.f32 N QUERIES.f32 NQ D TRUTH.i32 --m M --ef-construction E --ef 16,32,… [--seed S]`
 /// `imgsearch-bench search int8 VECTORS.f32 N QUERIES.f32 NQ D`
 /// Any mode: `--kernel avx512|avx2|baseline` forces the distance kernels' instruction set.
 ///
@@ -28,6 +28,7 @@ enum SearchBenchmark {
             let truth = try Data(contentsOf: URL(fileURLWithPath: args[6])).withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
             try hnsw(vectors, queries, truth: truth, m: option("--m").flatMap(Int.init) ?? 16,
                      efConstruction: option("--ef-construction").flatMap(Int.init) ?? 200,
+                     seed: option("--seed").flatMap(UInt64.init) ?? 42,
                      efs: (option("--ef") ?? "16,32,64,128,256").split(separator: ",").compactMap { Int($0) })
         case "int8": try int8(vectors, queries)
         default: throw BenchmarkUsage("search mode must be exact, hnsw or int8, not \(args[0])")
@@ -96,10 +97,10 @@ enum SearchBenchmark {
     // MARK: HNSW
 
     private static func hnsw(_ vectors: VectorMatrix, _ queries: VectorMatrix, truth: [Int32], m: Int,
-                             efConstruction: Int, efs: [Int]) throws {
+                             efConstruction: Int, seed: UInt64, efs: [Int]) throws {
         let k = 10
         guard truth.count >= queries.count * k else { throw BenchmarkUsage("truth file holds \(truth.count) ids, \(queries.count * k) needed") }
-        let index = HNSWIndex(dimension: vectors.dimension, parameters: .init(m: m, efConstruction: efConstruction),
+        let index = HNSWIndex(dimension: vectors.dimension, parameters: .init(m: m, efConstruction: efConstruction, seed: seed),
                               capacity: vectors.count)
         let (start, startCPU) = (now(), cpuTime())
         index.add(contentsOf: vectors)
