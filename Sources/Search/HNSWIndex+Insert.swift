@@ -24,8 +24,7 @@ extension HNSWIndex {
     }
 
     func reserveNodes(_ nodes: Int) {
-        vectors.reserve(nodes * dimension)
-        level0Links.reserve(nodes * (1 + maxLinks0))
+        self.nodes.reserve(nodes * nodeStride)
         levels.reserveCapacity(nodes)
         upperOffsets.reserveCapacity(nodes)
     }
@@ -34,7 +33,7 @@ extension HNSWIndex {
     private func insert(_ vector: UnsafePointer<Float>) -> Int {
         let node = nodeCount
         reserveNodes(node + 1)
-        (vectors.pointer + node * dimension).update(from: vector, count: dimension)
+        UnsafeMutableRawPointer(nodes.pointer + node * nodeStride).assumingMemoryBound(to: Float.self).update(from: vector, count: dimension)
         let level = randomLevel()
         levels.append(UInt8(level))
         if level > 0 {
