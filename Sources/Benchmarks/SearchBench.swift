@@ -3,8 +3,9 @@ import Search
 import Tensor
 
 /// `imgsearch-bench search exact VECTORS.f32 N QUERIES.f32 NQ D [--threads T] [--repeats R]`
-/// `imgsearch-bench search hnsw VECTORS.f32 N QUERIES.f32 NQ D TRUTH.i32 --m M --ef-construction E --ef 16,32,…`
+/// `imgsearch-bench search hnsw VECTORS.f32 N QUERIES.f32 NQ D TRUTH.i32 --m M --ef-construction E --ef 16,32,… [--seed S]`
 /// `imgsearch-bench search int8 VECTORS.f32 N QUERIES.f32 NQ D`
+/// Any mode: `--kernel avx512|avx2|baseline` forces the distance kernels' instruction set.
 ///
 /// Our side of scripts/bench/search.py; inputs are raw little-endian float32 rows written once by
 /// the script and memory-mapped here. Prints one JSON line per measurement.
@@ -17,6 +18,9 @@ enum SearchBenchmark {
         let vectors = try VectorMatrix(mappedFile: URL(fileURLWithPath: args[1]), offset: 0, count: n, dimension: d)
         let queries = try VectorMatrix(mappedFile: URL(fileURLWithPath: args[3]), offset: 0, count: nq, dimension: d)
         Parallel.configure(threads: option("--threads").flatMap(Int.init) ?? ProcessInfoCores.count)
+        if let kernel = option("--kernel"), !Distance._selectKernel(kernel) {  // e.g. baseline, to see what SIMD buys
+            throw BenchmarkUsage("--kernel \(kernel): not one of avx512, avx2, baseline that this CPU runs")
+        }
         switch args[0] {
         case "exact": try exact(vectors, queries, repeats: option("--repeats").flatMap(Int.init) ?? 20)
         case "hnsw":
@@ -24,6 +28,7 @@ enum SearchBenchmark {
             let truth = try Data(contentsOf: URL(fileURLWithPath: args[6])).withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
             try hnsw(vectors, queries, truth: truth, m: option("--m").flatMap(Int.init) ?? 16,
                      efConstruction: option("--ef-construction").flatMap(Int.init) ?? 200,
+                     seed: option("--seed").flatMap(UInt64.init) ?? 42,
                      efs: (option("--ef") ?? "16,32,64,128,256").split(separator: ",").compactMap { Int($0) })
         case "int8": try int8(vectors, queries)
         default: throw BenchmarkUsage("search mode must be exact, hnsw or int8, not \(args[0])")
@@ -37,74 +42,84 @@ enum SearchBenchmark {
         let search = ExactSearch(vectors)  // maps in the pages and computes the norms
         let prepare = now() - start
         let bandwidth = readBandwidth(byteCount: 512 << 20)
-        var single: [Double] = []
+        var single: [Double] = [], singleCPU: [Double] = []
         for r in 0..<repeats {
             let query = queries.rowArray(r % queries.count)
-            let t = now()
+            let (t, c) = (now(), cpuTime())
             _ = search.search(query, k: 10)
             single.append(now() - t)
+            singleCPU.append(cpuTime() - c)
         }
         let batchQueries = VectorMatrix(dimension: queries.dimension, values: Array(queries.values.prefix(256 * queries.dimension)))
-        var batch: [Double] = []
+        var batch: [Double] = [], batchCPU: [Double] = []
         for _ in 0..<3 {
-            let t = now()
+            let (t, c) = (now(), cpuTime())
             _ = search.search(queries: batchQueries, k: 10)
             batch.append(now() - t)
+            batchCPU.append(cpuTime() - c)
         }
         let scanned = Double(vectors.count * vectors.dimension * 4 + vectors.count * 4)  // rows + norms
         try emit("exact", ["n": Double(vectors.count), "d": Double(vectors.dimension), "threads": Double(Parallel.threads),
-                           "prepare_seconds": prepare, "single_seconds": median(single),
-                           "batch256_seconds": median(batch), "batch_queries": Double(batchQueries.count),
+                           "prepare_seconds": prepare, "single_seconds": median(single), "single_cpu_seconds": median(singleCPU),
+                           "batch256_seconds": median(batch), "batch256_cpu_seconds": median(batchCPU),
+                           "batch_queries": Double(batchQueries.count), "kernel": Distance.kernelName,
                            "bandwidth_gbs": bandwidth / 1e9, "floor_seconds": scanned / bandwidth,
                            "single_over_floor": median(single) / (scanned / bandwidth)])
     }
 
-    /// STREAM-like read: sums a buffer larger than the caches on all threads; best of 5 passes.
+    /// STREAM-like read: sums a buffer larger than the caches with the same SIMD loads as a scan; the best
+    /// of 5 passes on 1 thread and on all threads (under load from other jobs either can win), so that
+    /// the floor derived from it is the strictest one this run saw.
     private static func readBandwidth(byteCount: Int) -> Double {
         let count = byteCount / 4
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
         defer { buffer.deallocate() }
         buffer.initialize(repeating: 1, count: count)
         var best = Double.infinity
-        var sums = [Float](repeating: 0, count: Parallel.threads)
-        for _ in 0..<5 {
-            let t = now()
-            sums.withUnsafeMutableBufferPointer { sums in
-                let sums = sums
-                Parallel.forEach(sums.count) { w in
-                    let lo = count * w / sums.count, hi = count * (w + 1) / sums.count
-                    sums[w] = Distance.dot(buffer + lo, buffer + lo, hi - lo)  // same loads as a scan
+        for threads in Set([1, Parallel.threads]).sorted() {
+            var sums = [Float](repeating: 0, count: threads)
+            for _ in 0..<5 {
+                let t = now()
+                sums.withUnsafeMutableBufferPointer { sums in
+                    let sums = sums
+                    Parallel.forEach(sums.count, threads: threads) { w in
+                        let lo = count * w / sums.count, hi = count * (w + 1) / sums.count
+                        sums[w] = Distance.dot(buffer + lo, buffer + lo, hi - lo)
+                    }
                 }
+                best = min(best, now() - t)
             }
-            best = min(best, now() - t)
+            precondition(sums.reduce(0, +) > 0)
         }
-        precondition(sums.reduce(0, +) > 0)
         return Double(byteCount) / best
     }
 
     // MARK: HNSW
 
     private static func hnsw(_ vectors: VectorMatrix, _ queries: VectorMatrix, truth: [Int32], m: Int,
-                             efConstruction: Int, efs: [Int]) throws {
+                             efConstruction: Int, seed: UInt64, efs: [Int]) throws {
         let k = 10
         guard truth.count >= queries.count * k else { throw BenchmarkUsage("truth file holds \(truth.count) ids, \(queries.count * k) needed") }
-        let index = HNSWIndex(dimension: vectors.dimension, parameters: .init(m: m, efConstruction: efConstruction),
+        let index = HNSWIndex(dimension: vectors.dimension, parameters: .init(m: m, efConstruction: efConstruction, seed: seed),
                               capacity: vectors.count)
-        let start = now()
+        let (start, startCPU) = (now(), cpuTime())
         index.add(contentsOf: vectors)
-        let build = now() - start
+        let (build, buildCPU) = (now() - start, cpuTime() - startCPU)
         try emit("hnsw_build", ["n": Double(vectors.count), "m": Double(m), "ef_construction": Double(efConstruction),
-                                "build_seconds": build])
+                                "build_seconds": build, "build_cpu_seconds": buildCPU, "kernel": Distance.kernelName])
+        let rows = (0..<queries.count).map { queries.rowArray($0) }  // outside the timed loop, like the peers' arrays
         for ef in efs {
+            var found: [[Neighbor]] = []
+            found.reserveCapacity(rows.count)
+            let (t, tCPU) = (now(), cpuTime())
+            for query in rows { found.append(index.search(query, k: k, ef: ef)) }
+            let (seconds, cpu) = (now() - t, cpuTime() - tCPU)
             var hits = 0
-            let t = now()
-            for q in 0..<queries.count {
-                let found = index.search(queries.rowArray(q), k: k, ef: ef)
+            for (q, neighbors) in found.enumerated() {
                 let expected = Set(truth[(q * k)..<((q + 1) * k)].map(Int.init))
-                hits += found.filter { expected.contains($0.index) }.count
+                hits += neighbors.filter { expected.contains($0.index) }.count
             }
-            let seconds = now() - t
-            try emit("hnsw_search", ["ef": Double(ef), "qps": Double(queries.count) / seconds,
+            try emit("hnsw_search", ["ef": Double(ef), "qps": Double(queries.count) / seconds, "cpu_qps": Double(queries.count) / cpu,
                                      "recall10": Double(hits) / Double(queries.count * k)])
         }
     }
@@ -133,9 +148,16 @@ enum SearchBenchmark {
 
     private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
+    /// CPU seconds (user + system) of this process: under load from other jobs, a fairer clock than wall time.
+    private static func cpuTime() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
     private static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
-    private static func emit(_ name: String, _ figures: [String: Double]) throws {
+    private static func emit(_ name: String, _ figures: [String: Any]) throws {
         let json = try JSONSerialization.data(withJSONObject: ["bench": "search_\(name)", "figures": figures], options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
         fflush(stdout)

@@ -24,8 +24,7 @@ extension HNSWIndex {
     }
 
     func reserveNodes(_ nodes: Int) {
-        vectors.reserve(nodes * dimension)
-        level0Links.reserve(nodes * (1 + maxLinks0))
+        self.nodes.reserve(nodes * nodeStride)
         levels.reserveCapacity(nodes)
         upperOffsets.reserveCapacity(nodes)
     }
@@ -34,7 +33,7 @@ extension HNSWIndex {
     private func insert(_ vector: UnsafePointer<Float>) -> Int {
         let node = nodeCount
         reserveNodes(node + 1)
-        (vectors.pointer + node * dimension).update(from: vector, count: dimension)
+        UnsafeMutableRawPointer(nodes.pointer + node * nodeStride).assumingMemoryBound(to: Float.self).update(from: vector, count: dimension)
         let level = randomLevel()
         levels.append(UInt8(level))
         if level > 0 {
@@ -65,7 +64,7 @@ extension HNSWIndex {
             for current in stride(from: min(level, maxLevel), through: 0, by: -1) {
                 workspace.begin(nodeCount: nodeCount)
                 searchLayer(query, entry: entry, ef: parameters.efConstruction, level: current, workspace: workspace)
-                let found = workspace.results.items.sorted { $0.distance < $1.distance }
+                let found = workspace.results.drainAscending().map(Candidate.init(key:))
                 entry = found[0]
                 let chosen = selectNeighbors(found, limit: parameters.m)
                 setLinks(node, level: current, to: chosen.map(\.id))

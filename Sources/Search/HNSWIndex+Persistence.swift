@@ -20,7 +20,10 @@ extension HNSWIndex {
             writer.append(Int64(entryPoint))
             writer.append(Int64(maxLevel))
             writer.append(array: levels)
-            writer.append(buffer: UnsafeBufferPointer(start: level0Links.pointer, count: nodeCount * (1 + maxLinks0)))
+            var level0: [UInt32] = []  // the file keeps level-0 links contiguous, without the vectors
+            level0.reserveCapacity(nodeCount * (1 + maxLinks0))
+            for node in 0..<nodeCount { level0 += UnsafeBufferPointer(start: links(node, level: 0), count: 1 + maxLinks0) }
+            writer.append(array: level0)
             writer.append(UInt64(upperLinkCount))
             writer.append(buffer: UnsafeBufferPointer(start: upperLinks.pointer, count: upperLinkCount))
             return writer.data
@@ -55,7 +58,12 @@ extension HNSWIndex {
                               capacity: max(1, vectors.count))
         index.random.state = randomState
         index.levels = try reader.array(nodeCount)
-        try reader.copy(nodeCount * (1 + index.maxLinks0), into: index.level0Links.pointer)
+        let level0 = UnsafeMutablePointer<UInt32>.allocate(capacity: max(1, nodeCount * (1 + index.maxLinks0)))
+        defer { level0.deallocate() }
+        try reader.copy(nodeCount * (1 + index.maxLinks0), into: level0)
+        for node in 0..<nodeCount {
+            index.links(node, level: 0).update(from: level0 + node * (1 + index.maxLinks0), count: 1 + index.maxLinks0)
+        }
         let upperCount = Int(try reader.read(UInt64.self))
         index.upperLinks.reserve(upperCount)
         try reader.copy(upperCount, into: index.upperLinks.pointer)
@@ -65,7 +73,9 @@ extension HNSWIndex {
         guard nodeCount == 0 || Int(index.levels[entryPoint]) == maxLevel else {
             throw SearchError(.badHeader, file: url.path, "entry point \(entryPoint) is not on the top level \(maxLevel)")
         }
-        index.vectors.pointer.update(from: vectors.baseAddress, count: nodeCount * dimension)
+        for node in 0..<nodeCount {
+            UnsafeMutablePointer(mutating: index.vector(node)).update(from: vectors.baseAddress + node * dimension, count: dimension)
+        }
         index.nodeCount = nodeCount
         index.entryPoint = entryPoint
         index.maxLevel = maxLevel

@@ -1,3 +1,4 @@
+import CSearchKernels
 import Foundation
 import Tensor
 
@@ -40,9 +41,13 @@ public final class HNSWIndex: @unchecked Sendable {
     let levelMultiplier: Double
 
     // Graph state, guarded by `lock`.
-    var vectors: GrowableBuffer<Float>
-    /// Level 0 links: per node `[n, id₁ … id_maxLinks0]`.
-    var level0Links: GrowableBuffer<UInt32>
+    /// Per node, as hnswlib lays it out: its vector (`dimension` floats), then its level-0 links
+    /// `[n, id₁ … id_maxLinks0]`, padded to a multiple of 64 bytes. A node's links then arrive with
+    /// its vector (build measured ≈ 9% faster at 200k×256 than with two separate arrays; search
+    /// the same within noise) for 5% more memory at 256-d.
+    var nodes: GrowableBuffer<UInt32>
+    /// 32-bit words per node in `nodes`.
+    let nodeStride: Int
     /// Levels ≥ 1: per node with level L, L blocks of `[n, id₁ … id_m]`.
     var upperLinks: GrowableBuffer<UInt32>
     var upperLinkCount = 0
@@ -53,7 +58,7 @@ public final class HNSWIndex: @unchecked Sendable {
     var maxLevel = -1
     var random: SeededGenerator
     let lock = ReadWriteLock()
-    let workspaces = WorkspacePool()
+    let workspaces: WorkspacePool
 
     // MARK: Making
 
@@ -63,10 +68,11 @@ public final class HNSWIndex: @unchecked Sendable {
         self.parameters = parameters
         searchEffort = Atomic(parameters.efSearch)
         maxLinks0 = 2 * parameters.m
+        workspaces = WorkspacePool(maxLinks: maxLinks0)
         levelMultiplier = 1 / log(Double(parameters.m))
         random = SeededGenerator(seed: parameters.seed)
-        vectors = GrowableBuffer(capacity: capacity * dimension, filler: 0)
-        level0Links = GrowableBuffer(capacity: capacity * (1 + 2 * parameters.m), filler: 0)
+        nodeStride = (dimension + 1 + 2 * parameters.m + 15) / 16 * 16
+        nodes = GrowableBuffer(capacity: capacity * nodeStride, filler: 0)
         upperLinks = GrowableBuffer(capacity: max(16, capacity / 8 * (1 + parameters.m)), filler: 0)
     }
 
@@ -111,10 +117,11 @@ public final class HNSWIndex: @unchecked Sendable {
                     entry = greedyClosest(query, from: entry, level: level)
                 }
                 searchLayer(query, entry: entry, ef: max(ef, k), level: 0, workspace: workspace)
-                return workspace.results.items
-                    .sorted { $0.distance < $1.distance || ($0.distance == $1.distance && $0.id < $1.id) }
-                    .prefix(k)
-                    .map { Neighbor(index: Int($0.id), distance: max(0, $0.distance).squareRoot()) }
+                // Keys sort by distance, then by id.
+                return workspace.results.drainAscending().prefix(k).map {
+                    let found = Candidate(key: $0)
+                    return Neighbor(index: Int(found.id), distance: max(0, found.distance).squareRoot())
+                }
             }
         }
     }
@@ -122,7 +129,9 @@ public final class HNSWIndex: @unchecked Sendable {
     // MARK: Graph primitives (callers hold the lock)
 
     @inline(__always)
-    func vector(_ node: Int) -> UnsafePointer<Float> { UnsafePointer(vectors.pointer + node * dimension) }
+    func vector(_ node: Int) -> UnsafePointer<Float> {
+        UnsafeRawPointer(nodes.pointer + node * nodeStride).assumingMemoryBound(to: Float.self)
+    }
 
     @inline(__always)
     func distance(_ query: UnsafePointer<Float>, _ node: Int) -> Float {
@@ -133,7 +142,7 @@ public final class HNSWIndex: @unchecked Sendable {
     @inline(__always)
     func links(_ node: Int, level: Int) -> UnsafeMutablePointer<UInt32> {
         level == 0
-            ? level0Links.pointer + node * (1 + maxLinks0)
+            ? nodes.pointer + node * nodeStride + dimension
             : upperLinks.pointer + upperOffsets[node] + (level - 1) * (1 + parameters.m)
     }
 
@@ -157,38 +166,53 @@ public final class HNSWIndex: @unchecked Sendable {
     }
 
     /// Best-first search on one level; leaves the `ef` nearest found in `workspace.results`.
-    /// The hot loop works on local copies of the pointers and heaps: reaching them through class
-    /// properties costs a dynamic exclusivity check per access, which dominated the profile.
+    ///
+    /// The hot loop of both search and insert. It works on local copies of every pointer and of the
+    /// heaps: reaching them through class properties costs a dynamic exclusivity check per access.
+    /// The walk is bound by memory latency (the vectors outgrow the caches), hence the prefetching.
     func searchLayer(_ query: UnsafePointer<Float>, entry: Candidate, ef: Int, level: Int, workspace: SearchWorkspace) {
-        let base = UnsafePointer(vectors.pointer), dimension = self.dimension
-        let marks = workspace.marks, tag = workspace.tag
-        var candidates = CandidateHeap(nearestFirst: true), results = CandidateHeap(nearestFirst: false)
-        swap(&candidates, &workspace.candidates)
-        swap(&results, &workspace.results)
-        defer {
-            swap(&candidates, &workspace.candidates)
-            swap(&results, &workspace.results)
-        }
+        let dimension = self.dimension, nodeWords = nodeStride, words = nodes.pointer
+        let base = UnsafeRawPointer(words).assumingMemoryBound(to: Float.self)
+        let marks = workspace.marks, tag = workspace.tag, unvisited = workspace.unvisited
+        let vectorBytes = dimension * MemoryLayout<Float>.stride
+        var candidates = workspace.candidates, results = workspace.results  // nearest-first keys are complemented
+        defer { (workspace.candidates, workspace.results) = (candidates, results) }
         marks[Int(entry.id)] = tag
-        candidates.push(entry)
-        results.push(entry)
+        candidates.push(~entry.key)
+        results.push(entry.key)
         var worst = entry.distance
         while !candidates.isEmpty {
-            let current = candidates.pop()
+            let current = Candidate(key: ~candidates.pop())
             if current.distance > worst && results.count >= ef { break }
-            let list = links(Int(current.id), level: level)
-            for i in 0..<Int(list[0]) {
-                let node = Int(list[1 + i])
+            let list = level == 0 ? words + Int(current.id) * nodeWords + dimension : links(Int(current.id), level: level)
+            // First the unvisited neighbours, every line of their vectors requested at once so that
+            // the cache misses overlap; then their distances. (Prefetching only each vector's first
+            // line, as hnswlib does, measured 15–30% slower at 100k×256.)
+            var pending = 0
+            for i in 1..<(1 + Int(list[0])) {
+                let node = Int(list[i])
                 guard marks[node] != tag else { continue }
                 marks[node] = tag
-                let d = Distance.squaredL2(query, base + node * dimension, dimension)
+                unvisited[pending] = UInt32(node)
+                pending += 1
+                let vector = UnsafeRawPointer(base + node * nodeWords)
+                for offset in stride(from: 0, to: vectorBytes, by: 64) { isk_prefetch(vector + offset) }
+            }
+            for j in 0..<pending {
+                let node = Int(unvisited[j])
+                let d = Distance.squaredL2(query, base + node * nodeWords, dimension)
                 if results.count < ef || d < worst {
-                    let candidate = Candidate(distance: d, id: UInt32(node))
-                    candidates.push(candidate)
-                    results.push(candidate)
+                    let key = Candidate(distance: d, id: UInt32(node)).key
+                    candidates.push(~key)
+                    results.push(key)
                     if results.count > ef { results.pop() }
-                    worst = results.top.distance
+                    worst = Candidate(key: results.top).distance
                 }
+            }
+            // The next node to expand: its link list is the next miss, so ask for it now.
+            if level == 0, !candidates.isEmpty {
+                let next = UnsafeRawPointer(words + Int(Candidate(key: ~candidates.top).id) * nodeWords + dimension)
+                for offset in stride(from: 0, to: (1 + maxLinks0) * 4, by: 64) { isk_prefetch(next + offset) }
             }
         }
     }

@@ -43,80 +43,127 @@ final class GrowableBuffer<Element> {
 struct Candidate {
     var distance: Float
     var id: UInt32
+
+    init(distance: Float, id: UInt32) {
+        self.distance = distance
+        self.id = id
+    }
+
+    /// Unpacks a `key`.
+    @inline(__always)
+    init(key: UInt64) {
+        distance = Float(bitPattern: UInt32(truncatingIfNeeded: key >> 32))
+        id = UInt32(truncatingIfNeeded: key)
+    }
+
+    /// Distance bits above the id: for distances ≥ 0 the IEEE-754 bit pattern orders like the value,
+    /// so comparing keys compares distances, ties broken by the lower id, in one integer compare.
+    @inline(__always)
+    var key: UInt64 { UInt64(distance.bitPattern) << 32 | UInt64(id) }
 }
 
-/// A binary heap of candidates: nearest on top (`nearestFirst`) or farthest on top.
-struct CandidateHeap {
-    let nearestFirst: Bool
-    var items: [Candidate] = []
+/// A binary max-heap of candidate keys on a raw buffer that is kept across searches (no allocation
+/// per search, no bounds or uniqueness checks in the graph walk). Push `~key` to get a min-heap.
+/// A value type over a pointer: its owner (`SearchWorkspace`) frees the buffer.
+struct KeyHeap {
+    private(set) var keys: UnsafeMutablePointer<UInt64>
+    private(set) var count = 0
+    private var capacity: Int
 
-    init(nearestFirst: Bool, capacity: Int = 0) {
-        self.nearestFirst = nearestFirst
-        items.reserveCapacity(capacity)
+    init(capacity: Int) {
+        self.capacity = max(16, capacity)
+        keys = .allocate(capacity: self.capacity)
     }
 
-    var count: Int { items.count }
-    var isEmpty: Bool { items.isEmpty }
-    var top: Candidate { items[0] }
+    func deallocate() { keys.deallocate() }
+
+    var isEmpty: Bool { count == 0 }
+    /// The largest key; the heap must not be empty.
+    var top: UInt64 { keys[0] }
 
     @inline(__always)
-    private func before(_ a: Candidate, _ b: Candidate) -> Bool {
-        nearestFirst ? a.distance < b.distance : a.distance > b.distance
-    }
-
-    mutating func push(_ candidate: Candidate) {
-        items.append(candidate)
-        var child = items.count - 1
+    mutating func push(_ key: UInt64) {
+        if count == capacity { grow() }
+        var child = count
+        count += 1
         while child > 0 {
             let parent = (child - 1) >> 1
-            guard before(items[child], items[parent]) else { break }
-            items.swapAt(child, parent)
+            guard key > keys[parent] else { break }
+            keys[child] = keys[parent]
             child = parent
         }
+        keys[child] = key
     }
 
+    /// Removes and returns the largest key; the heap must not be empty.
+    @inline(__always)
     @discardableResult
-    mutating func pop() -> Candidate {
-        let first = items[0]
-        let last = items.removeLast()
-        guard !items.isEmpty else { return first }
-        items[0] = last
+    mutating func pop() -> UInt64 {
+        let first = keys[0]
+        count -= 1
+        let last = keys[count], n = count
         var parent = 0
-        let n = items.count
         while true {
-            let left = 2 * parent + 1, right = left + 1
-            var chosen = parent
-            if left < n, before(items[left], items[chosen]) { chosen = left }
-            if right < n, before(items[right], items[chosen]) { chosen = right }
-            guard chosen != parent else { break }
-            items.swapAt(chosen, parent)
-            parent = chosen
+            var child = 2 * parent + 1
+            guard child < n else { break }
+            if child + 1 < n, keys[child + 1] > keys[child] { child += 1 }
+            guard keys[child] > last else { break }
+            keys[parent] = keys[child]
+            parent = child
         }
+        keys[parent] = last
         return first
     }
 
-    mutating func removeAll() { items.removeAll(keepingCapacity: true) }
+    mutating func removeAll() { count = 0 }
+
+    /// The keys in ascending order (nearest first); empties the heap.
+    mutating func drainAscending() -> [UInt64] {
+        let sorted = UnsafeMutableBufferPointer(start: keys, count: count).sorted()
+        count = 0
+        return sorted
+    }
+
+    private mutating func grow() {
+        let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: keys, count: count)
+        keys.deallocate()
+        keys = bigger
+        capacity *= 2
+    }
 }
 
 // MARK: - Per-search scratch
 
-/// Visited marks for one search at a time: a tag per node, bumped per search so that clearing is O(1).
+/// Scratch for one search at a time, reused across searches: visited marks and the two heaps.
+/// Marks are generation tags: a node is visited when its mark equals the current tag, and bumping
+/// the tag clears every mark in O(1); the array is zeroed only when the 16-bit tag wraps.
 final class SearchWorkspace {
     private(set) var marks: UnsafeMutablePointer<UInt16>
     private var capacity: Int
     private(set) var tag: UInt16 = 0
-    var candidates = CandidateHeap(nearestFirst: true, capacity: 256)
-    var results = CandidateHeap(nearestFirst: false, capacity: 256)
+    /// Nearest first (holds complemented keys); the frontier still to expand.
+    var candidates = KeyHeap(capacity: 256)
+    /// Farthest first; the best `ef` found so far.
+    var results = KeyHeap(capacity: 256)
+    /// The not yet visited neighbours of the node being expanded.
+    let unvisited: UnsafeMutablePointer<UInt32>
 
-    init(capacity: Int) {
+    init(capacity: Int, maxLinks: Int) {
         self.capacity = max(1, capacity)
+        unvisited = .allocate(capacity: maxLinks)
         marks = .allocate(capacity: self.capacity)
         marks.initialize(repeating: 0, count: self.capacity)
     }
 
-    deinit { marks.deallocate() }
+    deinit {
+        marks.deallocate()
+        unvisited.deallocate()
+        candidates.deallocate()
+        results.deallocate()
+    }
 
-    /// Starts a search over `nodeCount` nodes: returns with no node marked.
+    /// Starts a search over `nodeCount` nodes: returns with no node marked and both heaps empty.
     func begin(nodeCount: Int) {
         if nodeCount > capacity {
             marks.deallocate()
@@ -140,9 +187,13 @@ final class WorkspacePool: @unchecked Sendable {
     private var free: [SearchWorkspace] = []
     private let lock = NSLock()
 
+    let maxLinks: Int
+
+    init(maxLinks: Int) { self.maxLinks = maxLinks }
+
     func withWorkspace<T>(nodeCount: Int, _ body: (SearchWorkspace) -> T) -> T {
         lock.lock()
-        let workspace = free.popLast() ?? SearchWorkspace(capacity: nodeCount)
+        let workspace = free.popLast() ?? SearchWorkspace(capacity: nodeCount, maxLinks: maxLinks)
         lock.unlock()
         defer {
             lock.lock()

@@ -115,4 +115,35 @@ final class HNSWIndexTests: XCTestCase {
         }
         XCTAssertEqual(index.count, 2_500)
     }
+
+    // MARK: Scratch reused across searches (visited marks, heaps)
+
+    /// With ef above the node count the walk reaches the whole graph, so the answer is exact:
+    /// checks the heaps' order, including ties (duplicate rows) broken by the lower index.
+    func testLargeEfGivesTheExactOrderingWithTiesByIndex() {
+        var rows = (0..<300).map { Self.vectors.rowArray($0) }
+        rows[250] = rows[17]
+        rows[260] = rows[17]
+        let small = VectorMatrix(rows: rows)
+        let index = build(small)
+        for q in [17, 3, 99] {
+            let found = index.search(small.rowArray(q), k: 20, ef: 400)
+            let truth = SyntheticData.bruteForce(small, small.rowArray(q), k: 20)
+            XCTAssertEqual(found.map(\.index), truth.map(\.index), "query \(q)")
+        }
+        XCTAssertEqual(index.search(small.rowArray(17), k: 3, ef: 400).map(\.index), [17, 250, 260])
+    }
+
+    /// Visited marks are generation tags, cleared by bumping the tag; more searches than the 16-bit
+    /// tag can count must still start from a clean slate each time.
+    func testVisitedMarksSurviveTagWraparound() {
+        let index = build(VectorMatrix(dimension: 32, values: Array(Self.vectors.values.prefix(32 * 64))))
+        let queries = (0..<4).map { Self.queries.rowArray($0) }
+        let expected = queries.map { index.search($0, k: 5, ef: 16) }
+        var mismatches = 0
+        for round in 0..<70_000 where index.search(queries[round % 4], k: 5, ef: 16) != expected[round % 4] {
+            mismatches += 1
+        }
+        XCTAssertEqual(mismatches, 0)
+    }
 }
