@@ -42,9 +42,8 @@ let package = Package(
         .target(name: "JointEmbedding", dependencies: ["Tensor", "Weights", "TextEncoder"]),
         // MARK: Catalogs in: JSONL, CSV/TSV, folders, Amazon metadata; the demo data set
         .target(name: "Catalog", dependencies: ["Imaging", "CZlib", "CRSVG"]),
-        // MARK: Nearest neighbours: exact, HNSW, int8, whitening; C distance kernels picked per CPU at load
-        .target(name: "CSearchKernels"),
-        .target(name: "Search", dependencies: ["Tensor", "CBLAS", "CSearchKernels"]),
+        // MARK: Nearest neighbours: exact, HNSW, int8, whitening (distance kernels in CKernels)
+        .target(name: "Search", dependencies: ["Tensor", "CBLAS", "CKernels"]),
         // MARK: Durable index: SQLite items + memory-mapped vectors, feature cache
         .target(name: "IndexStore", dependencies: ["Tensor", "Search", .product(name: "GRDB", package: "GRDB.swift")]),
         // MARK: Seeing the embedding: t-SNE, PNG/SVG plots

@@ -1,8 +1,8 @@
-import CSearchKernels
+import CKernels
 
 /// Vector kernels shared by exact search, HNSW and whitening.
 ///
-/// They call C (`Sources/CSearchKernels`) because the package compiles Swift for baseline x86-64,
+/// They call C (`Sources/CKernels/search_kernels.c`) because the package compiles Swift for baseline x86-64,
 /// where SIMD types lower to 128-bit SSE2: the C kernels are built for AVX-512, AVX2+FMA and the
 /// baseline, and the loader picks one for this CPU. `kernelName` says which.
 public enum Distance {

@@ -1,4 +1,4 @@
-import CSearchKernels
+import CKernels
 import Foundation
 import Tensor
 

@@ -4,6 +4,7 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
 #include <stddef.h>
+#include "search_kernels.h"  // the distance kernels of the Search target
 
 /// 1 when the CPU and OS support the AVX-512 F/VL/DQ/BW subset these kernels use.
 int ck_has_avx512(void);
