@@ -55,7 +55,7 @@ public struct LabelBridge: @unchecked Sendable {
     }
 
     /// Loads the name embeddings from `url` when they were made by the same encoder from the same
-    /// names; otherwise computes them and writes `url` (safetensors) for next time.
+    /// names; otherwise computes them and writes `url` (safetensors) for next time, when it can.
     public static func cached(encoder: SentenceEncoder, classNames: [String], at url: URL,
                               temperature: Float = LabelBridge.defaultTemperature) throws -> LabelBridge {
         let fingerprint = TextHash.fnv1a(encoder.identifier + "\n" + classNames.joined(separator: "\n"))
@@ -68,7 +68,8 @@ public struct LabelBridge: @unchecked Sendable {
             }
         }
         let bridge = LabelBridge(encoder: encoder, classNames: classNames, temperature: temperature)
-        try SafeTensors.write(["name_embeddings": bridge.nameEmbeddings], metadata: expected, to: url)
+        // A cache that cannot be written (read-only directory, full disk) only costs recomputing next time.
+        try? SafeTensors.write(["name_embeddings": bridge.nameEmbeddings], metadata: expected, to: url)
         return bridge
     }
 

@@ -98,6 +98,12 @@ final class LabelBridgeTests: XCTestCase {
         let other = try LabelBridge.cached(encoder: encoder, classNames: ["cat", "cow"], at: url)
         XCTAssertEqual(encoder.calls, 2, "different names must not reuse the cache")
         XCTAssertNotEqual(other.nameEmbeddings, first.nameEmbeddings)
+
+        // A cache that cannot be written (its "directory" is a file) still gives the bridge.
+        let unwritable = url.appendingPathComponent("names.safetensors")
+        let uncached = try LabelBridge.cached(encoder: encoder, classNames: ["cat", "dog"], at: unwritable)
+        XCTAssertEqual(uncached.nameEmbeddings, first.nameEmbeddings)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: unwritable.path))
     }
 }
 
