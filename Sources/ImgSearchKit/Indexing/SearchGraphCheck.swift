@@ -19,7 +19,7 @@ public enum SearchGraphCheck {
     /// no up-to-date graph is saved yet (it is built by the first approximate search).
     public static func measure(_ store: SQLiteIndexStore, bridgeWeight: Float = LabelBridge.defaultWeight,
                                sample: Int = 200, k: Int = 10) throws -> Result? {
-        let text = try TextRows(store: store, bridgeWeight: bridgeWeight)
+        let text = try TextRows(store: store, joint: try store.vectors("joint"), bridgeWeight: bridgeWeight)
         let vectors = text.rows
         let file = IndexSnapshot.searchDirectory(store.directory).appendingPathComponent(text.graphFileName)
         guard vectors.count > k, let graph = PersistedGraph.load(file, vectors: vectors) else { return nil }

@@ -27,7 +27,7 @@ final class IndexSnapshot: @unchecked Sendable {
         self.store = store
         self.options = options
         joint = try store.vectors("joint")
-        text = try TextRows(store: store, bridgeWeight: options.bridgeWeight)
+        text = try TextRows(store: store, joint: joint, bridgeWeight: options.bridgeWeight)
         rowCount = joint.count
         owners = try store.rowOwners()
         itemCount = try store.itemCount()
@@ -111,20 +111,22 @@ struct TextRows: @unchecked Sendable {
     /// Each λ has its own HNSW graph file, so changing `--bridge-weight` never reuses a wrong graph.
     var graphFileName: String { bridgeWeight.map { String(format: "joint+bridge-%.3f.hnsw", $0) } ?? "joint.hnsw" }
 
-    init(store: SQLiteIndexStore, bridgeWeight: Float) throws {
-        let joint = try store.vectors("joint")
+    /// `joint` is the store's joint matrix as already mapped: the bridge rows are cut to its row
+    /// count, since an indexer may commit more rows between the two reads.
+    init(store: SQLiteIndexStore, joint: VectorMatrix, bridgeWeight: Float) throws {
         guard bridgeWeight > 0, store.vectorSets.contains(where: { $0.name == "bridge" }) else {
             rows = joint
             self.bridgeWeight = nil
             return
         }
         let bridge = try store.vectors("bridge")
-        guard bridge.count == joint.count else {
+        guard bridge.count >= joint.count else {
             throw StoreError(.corrupt, file: store.directory.path,
                              reason: "\(joint.count) joint rows but \(bridge.count) bridge rows (run imgsearch index --check)")
         }
+        let bridgeValues = Array(UnsafeBufferPointer(start: bridge.baseAddress, count: joint.count * bridge.dimension))
         rows = VectorMatrix(dimension: joint.dimension + bridge.dimension,
-                            values: LabelBridge.fusedRows(joint: joint.values, jointWidth: joint.dimension, bridge: bridge.values,
+                            values: LabelBridge.fusedRows(joint: joint.values, jointWidth: joint.dimension, bridge: bridgeValues,
                                                           bridgeWidth: bridge.dimension, weight: bridgeWeight))
         self.bridgeWeight = bridgeWeight
     }

@@ -19,7 +19,10 @@ enum VectorSearcher: @unchecked Sendable {
         var asked = min(rowCount, k + min(64, rowCount))
         while true {
             let found = rawSearch(query, k: asked)
-            let live = found.compactMap { neighbor in owners[neighbor.index].map { (neighbor, $0) } }
+            // A row past `owners` (a commit landed between reading the rows and their owners) counts as dead.
+            let live = found.compactMap { neighbor in
+                neighbor.index < owners.count ? owners[neighbor.index].map { (neighbor, $0) } : nil
+            }
             if live.count >= k || asked >= rowCount { return Array(live.prefix(k)) }
             asked = min(rowCount, asked * 2)
         }
