@@ -95,8 +95,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Epochs of random negatives before --negatives takes over.")
     var warmupEpochs = 2
 
-    @Flag(help: "Texts anchor too (their negatives are images of other groups).")
-    var symmetric = false
+    @Flag(inversion: .prefixedNo,
+          help: "Texts anchor too (their negatives are images of other groups). Default: on for minilm (+0.025 R@10 on the demo split), off for gru (the seed).")
+    var symmetric: Bool?
 
     @Option(help: "Random seed: the same seed, data and --threads train bit for bit the same model.")
     var seed: UInt64 = 42
@@ -139,7 +140,7 @@ struct TrainCommand: AsyncParsableCommand {
         options.margin = margin
         options.negatives = negatives
         options.warmupEpochs = negatives == .random ? 0 : warmupEpochs
-        options.symmetric = symmetric
+        options.symmetric = symmetric ?? (textEncoder == .minilm)
         options.seed = seed
         options.optimizer.learningRate = lr
         options.optimizer.weightDecay = weightDecay

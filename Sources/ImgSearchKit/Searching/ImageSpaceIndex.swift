@@ -39,12 +39,19 @@ public enum WhiteningFile {
         return whitening
     }
 
+    /// Keeps at most one direction per `rowsPerDirection` live rows: with fewer rows the minor directions
+    /// are noise that whitening would amplify. On the 445 demo validation images, within-group R@1 is
+    /// 0.10 with 444 directions and 0.76 with 55 (raw 0.77); on all 4,363 images 512 directions give
+    /// 0.581 against raw 0.561.
+    static let rowsPerDirection = 8
+
     static func fit(_ gem: VectorMatrix, owners: [String?], dimension: Int) throws -> PCAWhitening {
         let live = (0..<min(gem.count, owners.count)).filter { owners[$0] != nil }
         var values: [Float] = []
         values.reserveCapacity(live.count * gem.dimension)
         for row in live { values.append(contentsOf: gem.row(row)) }
-        return try PCAWhitening.fit(VectorMatrix(dimension: gem.dimension, values: values), outputDimension: dimension)
+        let kept = min(dimension, max(8, live.count / rowsPerDirection))
+        return try PCAWhitening.fit(VectorMatrix(dimension: gem.dimension, values: values), outputDimension: kept)
     }
 
     static func save(_ whitening: PCAWhitening, in indexDirectory: URL) throws {
