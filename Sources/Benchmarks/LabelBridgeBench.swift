@@ -84,22 +84,22 @@ enum LabelBridgeBenchmark {
         }
         let textVectors = bridge.textVectors(groupTexts)
         var tuned = bridge
-        var bestTemperature = bridge.temperature, bestRecall = -1.0
         for temperature: Float in [0.5, 1, 1.5, 2, 3, 5] {
             tuned.temperature = temperature
             let report = RetrievalMetrics.textToImage(groupTexts: textVectors, images: tuned.imageVectors(logits: logitsTensor), imageGroups: imageGroups)
             emit("label_bridge_alone", report, ["temperature": Double(temperature), "images": Double(kept.count), "groups": Double(groupTexts.count)])
-            if report.recallAt10 > bestRecall { bestRecall = report.recallAt10; bestTemperature = temperature }
         }
         guard let modelDirectory else { return }
         let model = try JointModel.load(from: modelDirectory)
         guard model.config.pooling == "max" else { throw BenchmarkUsage("label-bridge --model: only max-pooled models are supported here") }
         let jointTexts = model.embedTexts(groupTexts), jointImages = model.embedImages(features: maxPooled)
-        tuned.temperature = bestTemperature
+        // The λ grid at the temperature search runs with (not the best of the grid above), so that the
+        // figures are what `imgsearch search` ranks.
+        tuned.temperature = LabelBridge.defaultTemperature
         let bridgeImages = tuned.imageVectors(logits: logitsTensor)
         for weight: Float in [0, 0.25, 0.5, 1, 1.5, 2, 3, 4, 6] {
             let report = fusedReport(jointTexts, jointImages, textVectors, bridgeImages, weight: weight, imageGroups: imageGroups)
-            emit("label_bridge_fused", report, ["temperature": Double(bestTemperature), "weight": Double(weight)])
+            emit("label_bridge_fused", report, ["temperature": Double(tuned.temperature), "weight": Double(weight)])
         }
     }
 
