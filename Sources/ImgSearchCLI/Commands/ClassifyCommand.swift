@@ -10,8 +10,8 @@ struct ClassifyCommand: AsyncParsableCommand {
         commandName: "classify",
         abstract: "Print the top ImageNet-1k classes of images, with their probabilities.",
         discussion: """
-        Runs the image encoder's own 1000-class head (EfficientNet-Lite0 with its ImageNet weights
-        unless --model says otherwise). Images that cannot be decoded are reported on stderr and
+        Runs the image encoder's own 1000-class head (EfficientNet-Lite0 with its ImageNet weights \
+        unless --model says otherwise). Images that cannot be decoded are reported on stderr and \
         the others still classified; the exit status is 1 if any image failed.
 
         Examples:

@@ -8,10 +8,10 @@ struct ConvertCommand: AsyncParsableCommand {
         commandName: "convert",
         abstract: "Convert image-model weights between a PyTorch checkpoint and a model directory.",
         discussion: """
-        A model directory holds config.json (architecture, provenance) and weights.safetensors with
-        the original parameter names; it loads faster and without a pickle reader. Supported models:
-        EfficientNet-Lite0 (EfficientNet-PyTorch names: _conv_stem.weight, _blocks.N.…) and torchvision
-        Bottleneck ResNets such as ResNet50 (conv1.weight, layer1.0.conv1.weight, …, fc.weight).
+        A model directory holds config.json (architecture, provenance) and weights.safetensors with \
+        the original parameter names; it loads faster and without a pickle reader. Supported models: \
+        EfficientNet-Lite0 (EfficientNet-PyTorch names: _conv_stem.weight, _blocks.N.…) and torchvision \
+        Bottleneck ResNets such as ResNet50 (conv1.weight, layer1.0.conv1.weight, …, fc.weight). \
         The weights are checked by building the network before anything is written.
 
         Examples:

@@ -17,9 +17,9 @@ struct DatasetCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build the demo catalog from Noto Color Emoji (+ CLDR names) and Open Clip Art.",
             discussion: """
-            Writes DIR/images/*.png, DIR/catalog.jsonl (all items), DIR/train.jsonl and DIR/val.jsonl
-            (a deterministic 90/10 split by group: a concept never sits on both sides).
-            Reads only installed Debian packages: fonts-noto-color-emoji, unicode-cldr-core, openclipart-svg.
+            Writes DIR/images/*.png, DIR/catalog.jsonl (all items), DIR/train.jsonl and DIR/val.jsonl \
+            (a deterministic 90/10 split by group: a concept never sits on both sides). \
+            Reads only installed Debian packages: fonts-noto-color-emoji, unicode-cldr-core, openclipart-svg. \
             Rerunning reuses the PNGs already in DIR/images, so an interrupted build resumes quickly.
             """
         )
@@ -59,8 +59,8 @@ struct DatasetCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load a catalog and list its issues and a summary.",
             discussion: """
-            Accepts everything `train` and `index` accept: JSON Lines, Amazon product metadata (strict JSON or
-            Python-literal lines), CSV/TSV with a header, a folder of images; `.gz` files are read directly.
+            Accepts everything `train` and `index` accept: JSON Lines, Amazon product metadata (strict JSON or \
+            Python-literal lines), CSV/TSV with a header, a folder of images; `.gz` files are read directly. \
             Exits with status 1 when there are issues.
             """
         )

@@ -9,10 +9,12 @@ struct EvalCommand: AsyncParsableCommand {
         commandName: "eval",
         abstract: "Measure text→image, image→text and image→image recall of a model on a catalog.",
         discussion: """
-        text→image: one query per group (the title of its first item); a hit when any image of
-        the group is in the top K of all images. image→text: each image ranks the distinct group
-        texts. image→image: within groups of several images, each one queries the others (also
-        measured on the raw backbone features). Each line shows what a random ranker would get.
+        text→image: one query per group (the title of its first item); a hit when any image of \
+        the group is in the top K of all images. image→text: each image ranks the distinct group \
+        texts. image→image: within groups of several images, each one queries the others (also \
+        measured on the raw and the whitened backbone features). text→image is also reported fused \
+        with the ImageNet-label bridge, as search ranks it. Each line shows what a random ranker \
+        would get.
 
         Examples:
           imgsearch eval --model models/demo --catalog data/demo/val.jsonl

@@ -16,9 +16,9 @@ struct IndexCommand: AsyncParsableCommand {
         commandName: "index",
         abstract: "Build or update an image index from a catalog (incremental, crash-safe).",
         discussion: """
-        Only images that are new or whose bytes changed (SHA-256) go through the CNN; backbone
-        features are cached (~/.cache/imgsearch/features or $IMGSEARCH_CACHE), so even those are
-        often free. Each batch is committed as it completes: a killed run resumes where it
+        Only images that are new or whose bytes changed (SHA-256) go through the CNN; backbone \
+        features are cached (~/.cache/imgsearch/features or $IMGSEARCH_CACHE), so even those are \
+        often free. Each batch is committed as it completes: a killed run resumes where it \
         stopped. Images that cannot be read are recorded as failed, with the reason, and reported.
 
         Examples:

@@ -9,13 +9,16 @@ struct SearchCommand: AsyncParsableCommand {
         commandName: "search",
         abstract: "Find the images of an index nearest to a sentence, an image or an indexed item.",
         discussion: """
-        Text queries go through the index's model; image queries (--image, --image-queries) and
-        --id (more like this item) compare backbone features, PCA-whitened on the collection by
-        default (--image-space). Results are ranked by Euclidean distance. Above 50,000 items
-        text search uses an HNSW graph kept beside the index (--exact / --approximate override).
+        Text queries go through the index's model, fused with the ImageNet-label bridge when the \
+        index holds bridge vectors: score = (joint cosine + λ · bridge cosine) / (1 + λ), and the \
+        distance shown is √(2 − 2·score) (--bridge-weight λ, --no-bridge). Image queries (--image, \
+        --image-queries) and --id (more like this item) compare backbone features, PCA-whitened on \
+        the collection by default (--image-space). Results are ranked by Euclidean distance. Above \
+        50,000 items text search uses an HNSW graph kept beside the index (--exact / --approximate).
 
         Examples:
           imgsearch search --index indexes/demo "red leather handbag"
+          imgsearch search --index indexes/demo "red leather handbag" --no-bridge
           imgsearch search --index indexes/demo --image photo.jpg -k 5
           imgsearch search --index indexes/demo --id B000123 --json
           imgsearch search --index indexes/demo --queries queries.txt --json > results.jsonl

@@ -10,10 +10,11 @@ struct TrainCommand: AsyncParsableCommand {
         commandName: "train",
         abstract: "Learn a joint text–image embedding from images paired with titles and descriptions.",
         discussion: """
-        The image side is the frozen EfficientNet-Lite0 (GlobalMaxPool features, cached); the
-        text side a word embedding → GRU → max over time. Both are projected into one space and
-        trained with the triplet loss max(d(image, its text) − d(image, other text) + margin, 0).
-        After each epoch the loss and, with --val, validation recall are printed; the best model
+        The image side is the frozen EfficientNet-Lite0 (GlobalMaxPool features, cached). The \
+        text side is the frozen MiniLM sentence encoder (default: images are mapped into its space) \
+        or, with --text-encoder gru, the seed's word embedding → GRU → max over time. Training uses \
+        the triplet loss max(d(image, its text) − d(image, other text) + margin, 0). \
+        After each epoch the loss and, with --val, validation recall are printed; the best model \
         by validation text→image R@10 is kept in --out, next to a checkpoint for --resume.
 
         Examples:
