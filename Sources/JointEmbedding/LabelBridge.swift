@@ -20,13 +20,13 @@ import Weights
 /// λ = 0 turns it off.
 ///
 ///     let bridge = try LabelBridge.cached(encoder: try MiniLM.pretrained(), classNames: ImageNetLabels.names,
-///                                         at: indexDirectory.appendingPathComponent("label_bridge.safetensors"))
+///                                         at: cacheDirectory.appendingPathComponent("label-bridge-names.safetensors"))
 ///     let images = bridge.imageVectors(logits: backboneOutput.logits!)     // [N, 384]
 ///     let query = bridge.textVectors(["a cup of coffee"])                  // [1, 384]
 public struct LabelBridge: @unchecked Sendable {
     /// Softmax temperature over the 1000 logits: > 1 spreads probability over runner-up classes.
     public static let defaultTemperature: Float = 2
-    /// λ in `fuse`: the bridge's weight beside the joint model's similarity.
+    /// λ in `fusedRows`: the bridge's weight beside the joint model's similarity.
     public static let defaultWeight: Float = 2
 
     public let encoder: SentenceEncoder
@@ -124,25 +124,32 @@ public struct LabelBridge: @unchecked Sendable {
     /// `bridge` [N, Db], both flat and row-major; the result is [N, Dj + Db].
     public static func fusedRows(joint: [Float], jointWidth: Int, bridge: [Float], bridgeWidth: Int,
                                  weight: Float = LabelBridge.defaultWeight) -> [Float] {
-        precondition(weight >= 0, "LabelBridge.fusedRows: λ must be ≥ 0, got \(weight)")
         let rows = jointWidth == 0 ? 0 : joint.count / jointWidth
         precondition(joint.count == rows * jointWidth && bridge.count == rows * bridgeWidth,
                      "LabelBridge.fusedRows: \(joint.count) joint values (width \(jointWidth)) vs \(bridge.count) bridge values (width \(bridgeWidth))")
-        let width = jointWidth + bridgeWidth
-        let jointScale = 1 / (1 + weight).squareRoot(), bridgeScale = (weight / (1 + weight)).squareRoot()
-        var fused = [Float](repeating: 0, count: rows * width)
-        fused.withUnsafeMutableBufferPointer { out in
-            joint.withUnsafeBufferPointer { a in
-                bridge.withUnsafeBufferPointer { b in
-                    for row in 0..<rows {
-                        let target = out.baseAddress! + row * width
-                        for c in 0..<jointWidth { target[c] = a[row * jointWidth + c] * jointScale }
-                        for c in 0..<bridgeWidth { target[jointWidth + c] = b[row * bridgeWidth + c] * bridgeScale }
-                    }
-                }
+        return joint.withUnsafeBufferPointer { a in
+            bridge.withUnsafeBufferPointer { b in
+                fusedRows(rows: rows, joint: a.baseAddress, jointWidth: jointWidth, bridge: b.baseAddress, bridgeWidth: bridgeWidth,
+                          weight: weight)
             }
         }
-        return fused
+    }
+
+    /// `fusedRows` reading `rows` rows straight from memory (e.g. memory-mapped vector files), no copies.
+    public static func fusedRows(rows: Int, joint: UnsafePointer<Float>?, jointWidth: Int, bridge: UnsafePointer<Float>?,
+                                 bridgeWidth: Int, weight: Float = LabelBridge.defaultWeight) -> [Float] {
+        precondition(weight >= 0, "LabelBridge.fusedRows: λ must be ≥ 0, got \(weight)")
+        let width = jointWidth + bridgeWidth
+        let jointScale = 1 / (1 + weight).squareRoot(), bridgeScale = (weight / (1 + weight)).squareRoot()
+        guard rows > 0, let joint, let bridge else { return [] }
+        return [Float](unsafeUninitializedCapacity: rows * width) { out, initialized in
+            for row in 0..<rows {
+                let target = out.baseAddress! + row * width
+                for c in 0..<jointWidth { target[c] = joint[row * jointWidth + c] * jointScale }
+                for c in 0..<bridgeWidth { target[jointWidth + c] = bridge[row * bridgeWidth + c] * bridgeScale }
+            }
+            initialized = rows * width
+        }
     }
 
     /// `fusedRows` of two [N, D] tensors.

@@ -8,6 +8,14 @@ public enum BLAS {
         set { openblas_set_num_threads(Int32(max(1, newValue))) }
     }
 
+    /// Runs `body` with OpenBLAS limited to `threads`, then restores the previous setting.
+    public static func withThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        let saved = self.threads
+        self.threads = threads
+        defer { self.threads = saved }
+        return try body()
+    }
+
     /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C, row-major.
     @inlinable
     public static func sgemm(

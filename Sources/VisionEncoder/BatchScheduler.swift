@@ -14,14 +14,13 @@ enum BatchScheduler {
                     blasThreadsPerImage: Int? = nil, _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) {
         let workers = Swift.min(Swift.max(1, threads), Swift.max(1, batch))
         let innerThreads = workers > 1 ? 1 : Swift.max(1, threads)
-        let savedBLASThreads = BLAS.threads
-        BLAS.threads = blasThreadsPerImage ?? innerThreads
-        defer { BLAS.threads = savedBLASThreads }
-        Parallel.forEach(workers, threads: workers) { worker in
-            let workspace = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, workspaceCount))
-            defer { workspace.deallocate() }
-            for image in stride(from: worker, to: batch, by: workers) {
-                body(input + image * inputCount, output + image * outputCount, workspace, innerThreads)
+        BLAS.withThreads(blasThreadsPerImage ?? innerThreads) {
+            Parallel.forEach(workers, threads: workers) { worker in
+                let workspace = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, workspaceCount))
+                defer { workspace.deallocate() }
+                for image in stride(from: worker, to: batch, by: workers) {
+                    body(input + image * inputCount, output + image * outputCount, workspace, innerThreads)
+                }
             }
         }
     }
@@ -30,13 +29,12 @@ enum BatchScheduler {
     /// it can carry several images through a layer together. `body(images, workspace)`.
     static func runRanges(batch: Int, workspaceCount: Int, threads: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         let workers = Swift.min(Swift.max(1, threads), Swift.max(1, batch))
-        let savedBLASThreads = BLAS.threads
-        BLAS.threads = 1
-        defer { BLAS.threads = savedBLASThreads }
-        Parallel.forEach(workers, threads: workers) { worker in
-            let workspace = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, workspaceCount))
-            defer { workspace.deallocate() }
-            body((batch * worker / workers)..<(batch * (worker + 1) / workers), workspace)
+        BLAS.withThreads(1) {
+            Parallel.forEach(workers, threads: workers) { worker in
+                let workspace = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, workspaceCount))
+                defer { workspace.deallocate() }
+                body((batch * worker / workers)..<(batch * (worker + 1) / workers), workspace)
+            }
         }
     }
 }

@@ -124,10 +124,9 @@ struct TextRows: @unchecked Sendable {
             throw StoreError(.corrupt, file: store.directory.path,
                              reason: "\(joint.count) joint rows but \(bridge.count) bridge rows (run imgsearch index --check)")
         }
-        let bridgeValues = Array(UnsafeBufferPointer(start: bridge.baseAddress, count: joint.count * bridge.dimension))
         rows = VectorMatrix(dimension: joint.dimension + bridge.dimension,
-                            values: LabelBridge.fusedRows(joint: joint.values, jointWidth: joint.dimension, bridge: bridgeValues,
-                                                          bridgeWidth: bridge.dimension, weight: bridgeWeight))
+                            values: LabelBridge.fusedRows(rows: joint.count, joint: joint.baseAddress, jointWidth: joint.dimension,
+                                                          bridge: bridge.baseAddress, bridgeWidth: bridge.dimension, weight: bridgeWeight))
         self.bridgeWeight = bridgeWeight
     }
 }

@@ -39,7 +39,8 @@ public struct CatalogFeatures {
             log("\(catalog.lastPathComponent): \(loaded.issues.count) lines skipped (first: \(loaded.issues[0]))")
         }
         guard !loaded.items.isEmpty else { throw TrainingInputError(file: catalog.path, reason: "the catalog has no items") }
-        let extractor = FeatureExtractor(backbone: backbone, cache: try? FeatureCache())
+        let cache = try? FeatureCache()
+        let extractor = FeatureExtractor(backbone: backbone, cache: cache)
         let results = try extractor.extract(loaded.items.map { URL(fileURLWithPath: $0.image) }, showProgress: showProgress)
         var items: [CatalogItem] = [], maxRows: [Float] = [], gemRows: [Float] = [], logitRows: [Float]? = [], failures = 0
         for (item, result) in zip(loaded.items, results) {
@@ -65,7 +66,7 @@ public struct CatalogFeatures {
                                              gemPooled: Tensor(shape: [items.count, width], data: gemRows),
                                              logits: logitRows.map { Tensor(shape: [items.count, $0.count / items.count], data: $0) })
         for variant in 0..<augmentedVariants {
-            loadedFeatures.variants.append(try loadedFeatures.augmentedFeatures(variant: variant + 1, backbone: backbone,
+            loadedFeatures.variants.append(try loadedFeatures.augmentedFeatures(variant: variant + 1, backbone: backbone, cache: cache,
                                                                                 showProgress: showProgress))
         }
         return loadedFeatures
@@ -73,9 +74,9 @@ public struct CatalogFeatures {
 
     /// Features of augmented view `variant` of every item (cached like the originals). An image
     /// that fails now keeps its original features.
-    private func augmentedFeatures(variant: Int, backbone: Backbone, showProgress: Bool) throws -> (maxPooled: Tensor, gemPooled: Tensor) {
-        let extractor = FeatureExtractor(backbone: backbone, cache: try? FeatureCache(),
-                                         augmentation: (ImageAugmentation.trainingVariant, variant))
+    private func augmentedFeatures(variant: Int, backbone: Backbone, cache: FeatureCache?,
+                                   showProgress: Bool) throws -> (maxPooled: Tensor, gemPooled: Tensor) {
+        let extractor = FeatureExtractor(backbone: backbone, cache: cache, augmentation: (ImageAugmentation.trainingVariant, variant))
         let bar = ProgressBar("augmented view \(variant)", total: items.count, enabled: showProgress)
         var maxValues = maxPooled.data, gemValues = gemPooled.data
         let width = maxPooled.shape[1]

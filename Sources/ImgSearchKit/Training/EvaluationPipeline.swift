@@ -66,25 +66,29 @@ public enum EvaluationPipeline {
                                      reason: "the model expects \(model.config.backbone) features; this build has \(backbone.identifier)")
         }
         let data = try CatalogFeatures.load(catalog, backbone: backbone, showProgress: showProgress, log: log)
-        var result = evaluate(model, on: data, catalogName: catalog.lastPathComponent)
-        if bridgeWeight > 0, let logits = data.logits {
-            let bridge = try StandardLabelBridge.load(encoder: model.sentenceTower?.encoder)
-            let (imageGroups, groupTexts) = data.groupIndex()
-            let texts = LabelBridge.fusedRows(joint: model.embedTexts(groupTexts), bridge: bridge.textVectors(groupTexts), weight: bridgeWeight)
-            let images = LabelBridge.fusedRows(joint: model.embedImages(features: data.features(pooling: model.config.pooling)),
-                                               bridge: bridge.imageVectors(logits: logits), weight: bridgeWeight)
-            result.textToImageWithBridge = RetrievalMetrics.textToImage(groupTexts: texts, images: images, imageGroups: imageGroups)
-            result.bridgeWeight = bridgeWeight
-        }
+        let bridge = bridgeWeight > 0 && data.logits != nil
+            ? (try StandardLabelBridge.load(encoder: model.sentenceTower?.encoder), bridgeWeight) : nil
+        var result = evaluate(model, on: data, catalogName: catalog.lastPathComponent, bridge: bridge)
         result.augmentedImageToImage = try AugmentedImageQueries.evaluate(model: model, backbone: backbone, data: data)
         return result
     }
 
-    /// The metrics of `model` on already-extracted catalog features.
-    public static func evaluate(_ model: JointModel, on data: CatalogFeatures, catalogName: String) -> EvaluationResult {
+    /// The metrics of `model` on already-extracted catalog features; with `bridge` (and logits in
+    /// `data`), also text→image fused with the label bridge at that weight.
+    public static func evaluate(_ model: JointModel, on data: CatalogFeatures, catalogName: String,
+                                bridge: (LabelBridge, weight: Float)? = nil) -> EvaluationResult {
         let (imageGroups, groupTexts) = data.groupIndex()
         let texts = model.embedTexts(groupTexts)
         let images = model.embedImages(features: data.features(pooling: model.config.pooling))
+        var fusedTextToImage: RetrievalReport?
+        if let (bridge, weight) = bridge, let logits = data.logits {
+            // A MiniLM model's text embeddings already are the bridge's text side.
+            let bridgeTexts = model.sentenceTower != nil ? texts : bridge.textVectors(groupTexts)
+            fusedTextToImage = RetrievalMetrics.textToImage(
+                groupTexts: LabelBridge.fusedRows(joint: texts, bridge: bridgeTexts, weight: weight),
+                images: LabelBridge.fusedRows(joint: images, bridge: bridge.imageVectors(logits: logits), weight: weight),
+                imageGroups: imageGroups)
+        }
         var imageToImage: EvaluationResult.ImageToImage?
         if let trained = RetrievalMetrics.imageToImageWithinGroups(images: images, imageGroups: imageGroups) {
             let raw = data.maxPooled
@@ -99,6 +103,7 @@ public enum EvaluationPipeline {
         return EvaluationResult(
             model: model.identifier, catalog: catalogName, images: data.items.count, groups: groupTexts.count,
             textToImage: RetrievalMetrics.textToImage(groupTexts: texts, images: images, imageGroups: imageGroups),
+            textToImageWithBridge: fusedTextToImage, bridgeWeight: fusedTextToImage == nil ? nil : bridge?.weight,
             imageToText: RetrievalMetrics.imageToText(images: images, groupTexts: texts, imageGroups: imageGroups),
             imageToImage: imageToImage)
     }

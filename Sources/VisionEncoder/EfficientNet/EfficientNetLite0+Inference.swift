@@ -8,10 +8,7 @@ extension EfficientNetLite0 {
         var output = BackboneOutput(pooling: map, logits: nil)
         // The classifier is ~0.2% of the FLOPs but streams 5 MB of weights: on one OpenBLAS thread per part
         // (a multithreaded OpenBLAS call leaves its workers spinning on the cores the next image needs).
-        let savedBLASThreads = BLAS.threads
-        BLAS.threads = 1
-        output.logits = classifier(output.avgPooled, threads: batch.shape[0] == 1 ? Parallel.threads : 1)
-        BLAS.threads = savedBLASThreads
+        output.logits = BLAS.withThreads(1) { classifier(output.avgPooled, threads: batch.shape[0] == 1 ? Parallel.threads : 1) }
         return output
     }
 
