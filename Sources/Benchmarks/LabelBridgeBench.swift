@@ -35,13 +35,14 @@ enum LabelBridgeBenchmark {
     }
 
     /// Logits [N, 1000] and max-pooled features [N, C] of images, 32 per forward pass.
-    private static func extract(_ images: [URL], backbone: EfficientNetLite0) throws -> (logits: Tensor, maxPooled: Tensor) {
+    /// ImageNet logits and the features of `pooling` ("max", "gem" or "avg") of each image.
+    private static func extract(_ images: [URL], backbone: EfficientNetLite0, pooling: String = "max") throws -> (logits: Tensor, pooled: Tensor) {
         var logits: [Float] = [], pooled: [Float] = []
         for start in stride(from: 0, to: images.count, by: 32) {
             let batch = try images[start..<min(start + 32, images.count)].map { try ImageDecoder.decode(contentsOf: $0, hintSize: 224) }
             let output = backbone.forward(ImageBatch.make(batch, backbone.preprocessing))
             logits += output.logits?.data ?? []
-            pooled += output.maxPooled.data
+            pooled += (pooling == "gem" ? output.gemPooled : pooling == "avg" ? output.avgPooled : output.maxPooled).data
         }
         guard logits.count == images.count * 1000 else { throw BenchmarkUsage("label-bridge: the backbone returned no ImageNet logits") }
         return (Tensor(shape: [images.count, 1000], data: logits),
@@ -72,13 +73,14 @@ enum LabelBridgeBenchmark {
 
     private static func evaluate(_ catalog: URL, model modelDirectory: URL?, backbone: EfficientNetLite0, bridge: LabelBridge) throws {
         let kept = try CatalogLoader.load(catalog).items
-        let (logitsTensor, maxPooled) = try extract(kept.map { URL(fileURLWithPath: $0.image) }, backbone: backbone)
+        let model = try modelDirectory.map { try JointModel.load(from: $0) }
+        let (logitsTensor, pooled) = try extract(kept.map { URL(fileURLWithPath: $0.image) }, backbone: backbone,
+                                                 pooling: model?.config.pooling ?? "max")
         var groupOf: [String: Int] = [:], imageGroups: [Int] = [], groupTexts: [String] = []
         for item in kept {
             if groupOf[item.group] == nil {
                 groupOf[item.group] = groupTexts.count
-                let title = item.title.trimmingCharacters(in: .whitespacesAndNewlines)
-                groupTexts.append(title.isEmpty ? item.caption : title)
+                groupTexts.append(item.titleOrCaption)
             }
             imageGroups.append(groupOf[item.group]!)
         }
@@ -89,10 +91,8 @@ enum LabelBridgeBenchmark {
             let report = RetrievalMetrics.textToImage(groupTexts: textVectors, images: tuned.imageVectors(logits: logitsTensor), imageGroups: imageGroups)
             emit("label_bridge_alone", report, ["temperature": Double(temperature), "images": Double(kept.count), "groups": Double(groupTexts.count)])
         }
-        guard let modelDirectory else { return }
-        let model = try JointModel.load(from: modelDirectory)
-        guard model.config.pooling == "max" else { throw BenchmarkUsage("label-bridge --model: only max-pooled models are supported here") }
-        let jointTexts = model.embedTexts(groupTexts), jointImages = model.embedImages(features: maxPooled)
+        guard let model else { return }
+        let jointTexts = model.embedTexts(groupTexts), jointImages = model.embedImages(features: pooled)
         // The λ grid at the temperature search runs with (not the best of the grid above), so that the
         // figures are what `imgsearch search` ranks.
         tuned.temperature = LabelBridge.defaultTemperature

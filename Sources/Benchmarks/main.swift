@@ -19,4 +19,10 @@ guard let name = args.first, let bench = benchmarks[name] else {
     FileHandle.standardError.write("usage: imgsearch-bench {\(benchmarks.keys.sorted().joined(separator: "|"))} [args…]\n".data(using: .utf8)!)
     exit(2)
 }
-try bench(Array(args.dropFirst()))
+do {
+    try bench(Array(args.dropFirst()))
+} catch {
+    // A usage or input error is a message and exit status 2, not a crash report.
+    FileHandle.standardError.write("imgsearch-bench \(name): \(error)\n".data(using: .utf8)!)
+    exit(2)
+}

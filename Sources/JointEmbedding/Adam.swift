@@ -45,19 +45,25 @@ public final class AdamOptimizer {
         let s = settings
         let correction1 = 1 - powf(s.beta1, Float(step)), correction2 = 1 - powf(s.beta2, Float(step))
         let stepSize = s.learningRate / correction1
+        let decay = 1 - s.learningRate * s.weightDecay
         for (p, parameter) in parameters.enumerated() {
             let width = parameter.rowWidth
             let ranges = parameter.touchedRows.map { $0.map { $0 * width..<($0 + 1) * width } } ?? [0..<parameter.count]
-            for range in ranges {
-                for i in range {
-                    let g = parameter.gradient[i] * clip
-                    let m = s.beta1 * firstMoments[p][i] + (1 - s.beta1) * g
-                    let v = s.beta2 * secondMoments[p][i] + (1 - s.beta2) * g * g
-                    firstMoments[p][i] = m
-                    secondMoments[p][i] = v
-                    var value = parameter.value[i] * (1 - s.learningRate * s.weightDecay)
-                    value -= stepSize * m / ((v / correction2).squareRoot() + s.epsilon)
-                    parameter.value[i] = value
+            // Raw buffers: element-wise access through the class properties paid an exclusivity check per value.
+            firstMoments[p].withUnsafeMutableBufferPointer { m in
+                secondMoments[p].withUnsafeMutableBufferPointer { v in
+                    parameter.value.withUnsafeMutableBufferPointer { value in
+                        parameter.gradient.withUnsafeBufferPointer { gradient in
+                            for range in ranges {
+                                for i in range {
+                                    let g = gradient[i] * clip
+                                    m[i] = s.beta1 * m[i] + (1 - s.beta1) * g
+                                    v[i] = s.beta2 * v[i] + (1 - s.beta2) * g * g
+                                    value[i] = value[i] * decay - stepSize * m[i] / ((v[i] / correction2).squareRoot() + s.epsilon)
+                                }
+                            }
+                        }
+                    }
                 }
             }
             parameter.zeroGradient()
@@ -70,7 +76,9 @@ public final class AdamOptimizer {
         for parameter in parameters {
             let width = parameter.rowWidth
             let ranges = parameter.touchedRows.map { $0.map { $0 * width..<($0 + 1) * width } } ?? [0..<parameter.count]
-            for range in ranges { for i in range { sum += Double(parameter.gradient[i] * parameter.gradient[i]) } }
+            parameter.gradient.withUnsafeBufferPointer { gradient in
+                for range in ranges { for i in range { sum += Double(gradient[i] * gradient[i]) } }
+            }
         }
         return Float(sum.squareRoot())
     }

@@ -11,15 +11,16 @@ public final class ImageHead {
     public let projection: Dense
     public let dropout: Float
 
-    public init(featureMean: [Float], featureScale: [Float], hiddenSize: Int, outputDimension: Int,
+    /// `name` prefixes the weight names ("image" for the first member of an ensemble, "image.member1" … for the others).
+    public init(name: String = "image", featureMean: [Float], featureScale: [Float], hiddenSize: Int, outputDimension: Int,
                 dropout: Float, rng: inout SeededGenerator) {
         precondition(featureMean.count == featureScale.count)
         self.featureMean = featureMean
         self.featureScale = featureScale
         self.dropout = dropout
         let inputSize = featureMean.count
-        hidden = hiddenSize > 0 ? Dense(name: "image.hidden", inputSize: inputSize, outputSize: hiddenSize, rng: &rng) : nil
-        projection = Dense(name: "image.projection", inputSize: hiddenSize > 0 ? hiddenSize : inputSize,
+        hidden = hiddenSize > 0 ? Dense(name: "\(name).hidden", inputSize: inputSize, outputSize: hiddenSize, rng: &rng) : nil
+        projection = Dense(name: "\(name).projection", inputSize: hiddenSize > 0 ? hiddenSize : inputSize,
                            outputSize: outputDimension, rng: &rng)
     }
 

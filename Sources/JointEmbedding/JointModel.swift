@@ -17,7 +17,8 @@ public final class JointModel {
     public let textTower: GRUTextTower?
     /// The frozen sentence encoder (`textEncoder == "minilm"`); images are mapped into its space.
     public let sentenceTower: MiniLMTextTower?
-    public let imageHead: ImageHead
+    /// The image side: one head, or `config.imageHeads` heads whose unit outputs are averaged.
+    public let imageHeads: [ImageHead]
 
     public static let weightsFile = "weights.safetensors"
     public static let configFile = "config.json"
@@ -43,11 +44,14 @@ public final class JointModel {
             : GRUTextTower(vocabularySize: vocabulary.count, wordDimension: config.wordDimension,
                            hiddenSize: config.gruHiddenSize, bidirectional: config.bidirectional,
                            outputDimension: config.embeddingDimension, rng: &rng)
-        imageHead = ImageHead(featureMean: featureMean, featureScale: featureScale, hiddenSize: config.imageHiddenSize,
-                              outputDimension: config.embeddingDimension, dropout: config.imageDropout, rng: &rng)
+        imageHeads = (0..<config.imageHeads).map { member in
+            ImageHead(name: member == 0 ? "image" : "image.member\(member)", featureMean: featureMean, featureScale: featureScale,
+                      hiddenSize: config.imageHiddenSize, outputDimension: config.embeddingDimension,
+                      dropout: config.imageDropout, rng: &rng)
+        }
     }
 
-    public var parameters: [Parameter] { (textTower?.parameters ?? []) + imageHead.parameters }
+    public var parameters: [Parameter] { (textTower?.parameters ?? []) + imageHeads.flatMap(\.parameters) }
     public var embeddingDimension: Int { config.embeddingDimension }
 
     // MARK: Embedding
@@ -75,8 +79,14 @@ public final class JointModel {
         precondition(features.rank == 2 && features.shape[1] == config.imageFeatureDimension,
                      "embedImages: features \(features.shape) but the model expects [N, \(config.imageFeatureDimension)]")
         let rows = features.shape[0]
-        return Tensor(shape: [rows, embeddingDimension],
-                      data: finish(imageHead.forward(features.data, rows: rows).output, rows: rows))
+        let members = imageHeads.map { finish($0.forward(features.data, rows: rows).output, rows: rows) }
+        guard members.count > 1 else { return Tensor(shape: [rows, embeddingDimension], data: members[0]) }
+        // The ensemble: the mean of the members' (unit) outputs, brought back to the unit sphere.
+        var sum = members[0]
+        for member in members.dropFirst() { for i in sum.indices { sum[i] += member[i] } }
+        let scale = 1 / Float(members.count)
+        for i in sum.indices { sum[i] *= scale }
+        return Tensor(shape: [rows, embeddingDimension], data: finish(sum, rows: rows))
     }
 
     private func finish(_ x: [Float], rows: Int) -> [Float] {
@@ -106,8 +116,9 @@ public final class JointModel {
     public func weightTensors() -> [String: Tensor] {
         var tensors: [String: Tensor] = [:]
         for p in parameters { tensors[p.name] = Tensor(shape: p.shape, data: p.value) }
-        tensors["image.feature_mean"] = Tensor(shape: [imageHead.inputSize], data: imageHead.featureMean)
-        tensors["image.feature_scale"] = Tensor(shape: [imageHead.inputSize], data: imageHead.featureScale)
+        let head = imageHeads[0]  // the members share one standardisation
+        tensors["image.feature_mean"] = Tensor(shape: [head.inputSize], data: head.featureMean)
+        tensors["image.feature_scale"] = Tensor(shape: [head.inputSize], data: head.featureScale)
         return tensors
     }
 

@@ -44,7 +44,7 @@ public final class Parameter {
             }
             touchedRows = []
         } else {
-            for i in gradient.indices { gradient[i] = 0 }
+            gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         }
     }
 

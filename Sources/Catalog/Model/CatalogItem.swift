@@ -41,6 +41,13 @@ public struct CatalogItem: Codable, Hashable, Sendable {
         return title + separator + description
     }
 
+    /// The item's short text: its title, or its caption when the title is empty. Groups are queried
+    /// with it (GUIDE.md, Metrics), and training pairs images with it too.
+    public var titleOrCaption: String {
+        let title = self.title.trimmingCharacters(in: .whitespacesAndNewlines)
+        return title.isEmpty ? caption : title
+    }
+
     // MARK: Codable (tolerant: only `id` and `image` are required when decoding)
 
     private enum CodingKeys: String, CodingKey { case id, image, title, description, category, group, source, attributes }

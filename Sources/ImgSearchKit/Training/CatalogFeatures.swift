@@ -101,8 +101,7 @@ public struct CatalogFeatures {
             if let g = index[item.group] { imageGroups.append(g); continue }
             index[item.group] = texts.count
             imageGroups.append(texts.count)
-            let title = item.title.trimmingCharacters(in: .whitespacesAndNewlines)
-            texts.append(title.isEmpty ? item.caption : title)
+            texts.append(item.titleOrCaption)
         }
         return (imageGroups, texts)
     }

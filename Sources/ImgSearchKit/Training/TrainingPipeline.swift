@@ -19,6 +19,9 @@ public struct TrainingRequest {
     /// Augmented views of each training image (crop + flip, `ImageAugmentation.trainingVariant`), drawn
     /// in place of the original now and then; their features are cached like the originals'.
     public var augmentedVariants = 0
+    /// Pair each image with its title alone as well as with its whole caption (frozen sentence encoder
+    /// only): queries are short, like titles (+0.03 text→image R@10 on the demo split).
+    public var titleViews = false
     /// Continue from `output`/checkpoint.safetensors when it exists.
     public var resume = false
     public var showProgress = true
@@ -108,15 +111,21 @@ public enum TrainingPipeline {
         let pairVariants = train.variantFeatures(pooling: model.config.pooling).map(pairRows)
         let pairs: TrainingPairs
         if let tower = model.sentenceTower {
-            let bar = ProgressBar("caption embeddings", total: captioned.count, enabled: request.showProgress)
-            var reported = 0
-            let embedded = tower.embed(captioned.map { train.items[$0].caption }) { done, _ in
-                bar.advance(by: done - reported); reported = done
+            let captions = captioned.map { train.items[$0].caption }
+            let titles = request.titleViews ? captioned.map { train.items[$0].titleOrCaption } : []
+            var reported = 0, bar: ProgressBar?
+            let embedded = tower.embed(captions + titles) { done, total in
+                if bar == nil { bar = ProgressBar("caption embeddings", total: total, enabled: request.showProgress) }
+                bar!.advance(by: done - reported); reported = done
             }
-            bar.finish()
+            bar?.finish()
             try tower.save()
-            pairs = try TrainingPairs(features: pairFeatures, textEmbeddings: embedded, groups: captioned.map { groupOfItem[$0] },
-                                      featureVariants: pairVariants)
+            let dimension = tower.dimension, count = captions.count
+            func rows(_ range: Range<Int>) -> Tensor {
+                Tensor(shape: [range.count, dimension], data: Array(embedded.data[(range.lowerBound * dimension)..<(range.upperBound * dimension)]))
+            }
+            pairs = try TrainingPairs(features: pairFeatures, textEmbeddings: rows(0..<count), groups: captioned.map { groupOfItem[$0] },
+                                      featureVariants: pairVariants, textVariants: titles.isEmpty ? [] : [rows(count..<(2 * count))])
         } else {
             pairs = try TrainingPairs(
                 features: pairFeatures,

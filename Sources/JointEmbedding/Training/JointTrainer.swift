@@ -66,39 +66,41 @@ public final class JointTrainer {
     }
 
     /// Forward, loss, backward and one Adam update on the rows `batch` of `pairs`.
+    ///
+    /// Each image head of an ensemble sees the same batch with its own dropout and its own loss; the loss
+    /// reported (and minimised) is their mean, so a GRU text tower learns from all of them at once.
     public func step(_ batch: [Int], pairs: TrainingPairs, loss: TripletLoss) throws -> TripletLoss.Result {
-        let width = pairs.featureDimension, dimension = model.embeddingDimension, rows = batch.count
-        let variant = pairs.featureVariants.isEmpty ? nil : pairs.featureVariants
-        var features = [Float](repeating: 0, count: rows * width)
-        for (r, item) in batch.enumerated() {
-            // Pick the original or one augmented copy per item (only when variants exist, so the
-            // random stream of a plain run does not depend on this feature).
-            let pick = variant.map { rng.nextInt(below: $0.count + 1) } ?? 0
-            let source = pick == 0 ? pairs.features : variant![pick - 1]
-            for j in 0..<width { features[r * width + j] = source.data[item * width + j] }
-        }
-        let imageTrace = model.imageHead.forward(features, rows: rows, dropoutWith: &rng)
+        let dimension = model.embeddingDimension, rows = batch.count
+        let features = batchFeatures(batch, pairs: pairs)
+        let imageTraces = model.imageHeads.map { $0.forward(features, rows: rows, dropoutWith: &rng) }
         // Text side: the GRU runs forward here; a frozen encoder's rows were embedded (unit length) up front.
         let textTrace = model.textTower?.forward(batch.map { pairs.captions[$0] })
-        var images = imageTrace.output
-        var texts = textTrace?.output ?? batch.flatMap { i in Array(pairs.textEmbeddings!.data[i * dimension..<(i + 1) * dimension]) }
-        var imageNorms: [Float] = [], textNorms: [Float] = []
-        if model.config.normalize {
-            (images, imageNorms) = L2Normalization.forward(images, rows: rows, width: dimension)
-            if textTrace != nil { (texts, textNorms) = L2Normalization.forward(texts, rows: rows, width: dimension) }
+        var texts = textTrace?.output ?? batchTextEmbeddings(batch, pairs: pairs)
+        var textNorms: [Float] = []
+        if model.config.normalize, textTrace != nil {
+            (texts, textNorms) = L2Normalization.forward(texts, rows: rows, width: dimension)
         }
-        let result = loss.evaluate(images: images, texts: texts, groups: batch.map { pairs.groups[$0] },
-                                   dimension: dimension, rng: &rng)
-        guard result.loss.isFinite else {
-            throw TrainingError("loss became \(result.loss) in epoch \(epoch + 1); lower --lr or check the features for NaN/inf")
+        let groups = batch.map { pairs.groups[$0] }
+        let memberWeight = 1 / Float(imageTraces.count)
+        var total = TripletLoss.Result(loss: 0, activeFraction: 0, imageGradient: [], textGradient: [Float](repeating: 0, count: texts.count))
+        for (head, trace) in zip(model.imageHeads, imageTraces) {
+            var images = trace.output, imageNorms: [Float] = []
+            if model.config.normalize { (images, imageNorms) = L2Normalization.forward(images, rows: rows, width: dimension) }
+            let result = loss.evaluate(images: images, texts: texts, groups: groups, dimension: dimension, rng: &rng)
+            guard result.loss.isFinite else {
+                throw TrainingError("loss became \(result.loss) in epoch \(epoch + 1); lower --lr or check the features for NaN/inf")
+            }
+            var imageGradient = result.imageGradient.map { $0 * memberWeight }
+            if model.config.normalize {
+                imageGradient = L2Normalization.backward(output: images, norms: imageNorms, outputGradient: imageGradient, rows: rows, width: dimension)
+            }
+            head.backward(trace, outputGradient: imageGradient)
+            total.loss += result.loss * memberWeight
+            total.activeFraction += result.activeFraction * memberWeight
+            for i in total.textGradient.indices { total.textGradient[i] += result.textGradient[i] * memberWeight }
         }
-        var imageGradient = result.imageGradient
-        if model.config.normalize {
-            imageGradient = L2Normalization.backward(output: images, norms: imageNorms, outputGradient: imageGradient, rows: rows, width: dimension)
-        }
-        model.imageHead.backward(imageTrace, outputGradient: imageGradient)
         if let textTower = model.textTower, let textTrace {
-            var textGradient = result.textGradient
+            var textGradient = total.textGradient
             if model.config.normalize {
                 textGradient = L2Normalization.backward(output: texts, norms: textNorms, outputGradient: textGradient, rows: rows, width: dimension)
             }
@@ -108,6 +110,40 @@ public final class JointTrainer {
         guard norm.isFinite else {
             throw TrainingError("gradient norm became \(norm) in epoch \(epoch + 1); the update was skipped — lower --lr")
         }
-        return result
+        return total
+    }
+
+    /// The batch's feature rows: per item the original or (when variants exist) one augmented copy.
+    /// Only draws from the random stream when variants exist, so a plain run's stream does not depend on them.
+    private func batchFeatures(_ batch: [Int], pairs: TrainingPairs) -> [Float] {
+        let width = pairs.featureDimension
+        var features = [Float](repeating: 0, count: batch.count * width)
+        features.withUnsafeMutableBufferPointer { out in
+            for (r, item) in batch.enumerated() {
+                let pick = pairs.featureVariants.isEmpty ? 0 : rng.nextInt(below: pairs.featureVariants.count + 1)
+                let source = pick == 0 ? pairs.features : pairs.featureVariants[pick - 1]
+                source.data.withUnsafeBufferPointer { rows in
+                    out.baseAddress!.advanced(by: r * width).update(from: rows.baseAddress!.advanced(by: item * width), count: width)
+                }
+            }
+        }
+        return features
+    }
+
+    /// The batch's frozen caption embeddings: per item the caption or (when there are text views) one of its
+    /// other phrasings, e.g. the title alone.
+    private func batchTextEmbeddings(_ batch: [Int], pairs: TrainingPairs) -> [Float] {
+        let dimension = model.embeddingDimension
+        var texts = [Float](repeating: 0, count: batch.count * dimension)
+        texts.withUnsafeMutableBufferPointer { out in
+            for (r, item) in batch.enumerated() {
+                let pick = pairs.textVariants.isEmpty ? 0 : rng.nextInt(below: pairs.textVariants.count + 1)
+                let source = pick == 0 ? pairs.textEmbeddings! : pairs.textVariants[pick - 1]
+                source.data.withUnsafeBufferPointer { rows in
+                    out.baseAddress!.advanced(by: r * dimension).update(from: rows.baseAddress!.advanced(by: item * dimension), count: dimension)
+                }
+            }
+        }
+        return texts
     }
 }
