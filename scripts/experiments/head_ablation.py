@@ -4,8 +4,10 @@
 An independent re-implementation of `imgsearch train`'s default recipe (standardise → dropout →
 dense 512 → ReLU → dense 384 → L2, symmetric triplet loss with hardest negatives after 2 warm-up
 epochs, Adam 1e-3, batch 64, 20 epochs), fast enough to run each variant over several seeds.
-It reads the feature cache (SQLite) and the MiniLM text cache that a training run leaves behind,
-so run `imgsearch train` (and once with title-only catalogs, see BENCHMARKS.md) first.
+It reads the feature cache (SQLite) and the MiniLM text cache that a training run leaves behind; one
+epoch of `imgsearch train` on the whole catalog fills both with every image, caption and title:
+
+    imgsearch train --catalog data/demo/catalog.jsonl --out /tmp/scratch-model --epochs 1
 
     python3 scripts/experiments/head_ablation.py --data data/demo --cache ~/.cache/imgsearch/features \
         max: max:title gem:title          # pooling:text-views, e.g. gem:title,desc
@@ -48,7 +50,7 @@ class Data:
         for i, t in enumerate(texts):
             r = self.row.get(fnv1a(t))
             if r is None and fallback is None:
-                raise SystemExit(f"text not in the MiniLM cache (train once on a catalog holding it): {t!r}")
+                raise SystemExit(f"text not in the MiniLM cache (run one epoch of `imgsearch train` on the whole catalog first): {t!r}")
             rows.append(self.vectors[r] if r is not None else fallback[i])
         return np.stack(rows)
 

@@ -167,6 +167,8 @@ public enum TrainingPipeline {
             try TrainingCheckpoint.write(trainer, bestRecallAt10: validation == nil ? nil : best?.recall,
                                          bestEpoch: best?.epoch, history: history, to: checkpointURL)
         }
+        // Validation embedded its group texts through the same cache: keep them for `eval` and later runs.
+        try? model.sentenceTower?.save()
         // The directory holds the best model: report its identity, not the last epoch's.
         let saved = try JointModel.load(from: request.output)
         let summary = TrainingSummary(history: history, bestEpoch: best?.epoch,
