@@ -27,7 +27,7 @@ public struct CachedFeatures: Sendable, Equatable {
 public final class FeatureCache: @unchecked Sendable {
     /// The directory the database lives in.
     public let directory: URL
-    private let database: DatabasePool
+    let database: DatabasePool
 
     /// `$IMGSEARCH_CACHE` when set, else `~/.cache/imgsearch/features`.
     public static var defaultDirectory: URL {
@@ -64,6 +64,7 @@ public final class FeatureCache: @unchecked Sendable {
                         PRIMARY KEY (content_hash, backbone)
                     ) WITHOUT ROWID
                     """)
+                try db.execute(sql: Self.fileHashesSchema)
             }
         } catch {
             throw StoreError(.database, file: path, reason: "cannot open the feature cache: \(error)")
@@ -146,7 +147,7 @@ public final class FeatureCache: @unchecked Sendable {
     }
 
     /// Runs a database operation, turning GRDB's errors into a `StoreError` naming the cache file.
-    private func wrap<T>(_ body: () throws -> T) throws -> T {
+    func wrap<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as StoreError {

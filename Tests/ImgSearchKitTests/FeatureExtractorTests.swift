@@ -50,6 +50,39 @@ final class FeatureExtractorTests: XCTestCase {
         XCTAssertEqual(try again[0..<10].map { try $0.get().features }, try cached.map { try $0.get().features })
     }
 
+    /// A re-run stats unchanged files instead of hashing them again; a changed file is read and hashed.
+    func testUnchangedFilesAreNotHashedAgainAndChangedOnesAre() throws {
+        let url = try images.write(0)
+        let cache = try FeatureCache(directory: cacheDirectory)
+        let extractor = FeatureExtractor(backbone: FakeBackbone(), cache: cache)
+        let first = try extractor.extract([url], showProgress: false)[0].get()
+        XCTAssertEqual(first.contentHash, try SHA256.hex(ofFileAt: url))
+        // Plant another hash for the unchanged file: the extractor must answer with it, so it did not read the file.
+        let fingerprint = try XCTUnwrap(FileFingerprint(path: url.path))
+        try cache.remember([(url.path, fingerprint, first.contentHash.uppercased())])
+        XCTAssertEqual(try extractor.extract([url], showProgress: false)[0].get().contentHash, first.contentHash.uppercased())
+        // Rewritten with another image, the file is hashed afresh.
+        Thread.sleep(forTimeInterval: 0.05)  // past one tick of the coarse file clock
+        XCTAssertEqual(try images.write(0, variant: 1), url)
+        let second = try extractor.extract([url], showProgress: false)[0].get()
+        XCTAssertEqual(second.contentHash, try SHA256.hex(ofFileAt: url))
+        XCTAssertNotEqual(second.contentHash, first.contentHash)
+    }
+
+    /// Files changed in the last seconds are hashed every time (their times may not have ticked since);
+    /// settled files (here a fixture from the checkout) are remembered.
+    func testOnlySettledFilesHaveTheirHashRemembered() throws {
+        let cache = try FeatureCache(directory: cacheDirectory)
+        let fresh = try images.write(3)
+        let settled = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../ImagingTests/Fixtures/rgb8.png").standardizedFileURL
+        let modified = try XCTUnwrap(FileFingerprint(path: settled.path)).changedNanoseconds
+        try XCTSkipIf(Double(modified) / 1e9 > Date().timeIntervalSince1970 - 10, "the fixture was written seconds ago")
+        _ = try FeatureExtractor(backbone: FakeBackbone(), cache: cache).extract([fresh, settled], showProgress: false)
+        let remembered = try cache.contentHashes(of: [fresh, settled].map { ($0.path, try XCTUnwrap(FileFingerprint(path: $0.path))) })
+        XCTAssertEqual(remembered, [settled.path: try SHA256.hex(ofFileAt: settled)])
+    }
+
     func testAugmentedViewsAreCachedApartAndAreTheSameCopyEveryRun() throws {
         let urls = try (0..<6).map { try images.write($0) }
         let plain = try FeatureExtractor(backbone: FakeBackbone(), cache: FeatureCache(directory: cacheDirectory))

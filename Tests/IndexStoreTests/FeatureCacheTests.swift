@@ -65,4 +65,28 @@ final class FeatureCacheTests: XCTestCase {
             XCTAssertTrue(error is StoreError, "\(error)")
         }
     }
+
+    func testFileHashesAreRememberedByPathAndFingerprint() throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("image.png")
+        try Data("first".utf8).write(to: file)
+        let before = try XCTUnwrap(FileFingerprint(path: file.path))
+        XCTAssertEqual(before.size, 5)
+        XCTAssertNil(FileFingerprint(path: directory.appendingPathComponent("missing.png").path))
+        XCTAssertNil(FileFingerprint(path: directory.path), "a directory has no content hash")
+        do {
+            let cache = try FeatureCache(directory: directory)
+            try cache.remember([(file.path, before, "hash-of-first")])
+        }
+        let cache = try FeatureCache(directory: directory)
+        XCTAssertEqual(try cache.contentHashes(of: [(file.path, before)]), [file.path: "hash-of-first"])
+        // Same size, new bytes: the modification time, status-change time or inode moves, and the hash is forgotten.
+        Thread.sleep(forTimeInterval: 0.05)  // past one tick of the coarse file clock
+        try Data("other".utf8).write(to: file)
+        let after = try XCTUnwrap(FileFingerprint(path: file.path))
+        XCTAssertNotEqual(after, before)
+        XCTAssertEqual(try cache.contentHashes(of: [(file.path, after)]), [:])
+        try cache.remember([(file.path, after, "hash-of-other")])
+        XCTAssertEqual(try cache.contentHashes(of: [(file.path, after), ("/elsewhere.png", after)]), [file.path: "hash-of-other"])
+    }
 }

@@ -40,6 +40,9 @@ struct IndexCommand: AsyncParsableCommand {
     @Flag(help: "Remove items that are no longer in the catalog.")
     var prune = false
 
+    @Flag(help: "Read and hash every image again. By default an image whose size, modification time and inode are unchanged since it was last read keeps its hash without being read.")
+    var rehash = false
+
     @Flag(help: "Verify the index (counts, checksums, ids, vectors) instead of indexing; exit status 1 if damaged.")
     var check = false
 
@@ -90,7 +93,9 @@ struct IndexCommand: AsyncParsableCommand {
         let store = try indexer.openStore(at: indexURL) { printError($0) }
         // Recorded so that `search` and `serve` find the model from the index alone.
         try ModelRecord.write(modelDirectory: URL(fileURLWithPath: model!), indexDirectory: indexURL)
-        let summary = try indexer.index(loaded.items, into: store, options: Indexer.Options(prune: prune, showProgress: !quiet))
+        var options = Indexer.Options(prune: prune, showProgress: !quiet)
+        options.rehash = rehash
+        let summary = try indexer.index(loaded.items, into: store, options: options)
         print(summary)
         // Image→image search whitens features with a PCA fitted on the collection: refit when it changed.
         if summary.added + summary.updated + summary.pruned > 0 { try refitWhitening(indexURL) }

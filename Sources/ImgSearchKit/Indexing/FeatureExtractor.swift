@@ -155,23 +155,11 @@ public final class FeatureExtractor: @unchecked Sendable {
         if !pending.finished.isEmpty || !pending.misses.isEmpty { queue.push(.batch(pending)) }
     }
 
-    /// Content hashes of `range`; files are read here (and kept for decoding) unless the hash is known.
+    /// Content hashes of `range`; files are read here (and kept for decoding) unless the hash is known
+    /// or the cache remembers the file unchanged.
     private func hash(_ images: [URL], range: Range<Int>, known: [String]?) -> [Result<(contentHash: String, data: Data?), ImageError>] {
-        var outcomes = [Result<(contentHash: String, data: Data?), ImageError>?](repeating: nil, count: range.count)
-        outcomes.withUnsafeMutableBufferPointer { slots in
-            let slots = slots
-            Parallel.forEach(range.count, threads: threads) { offset in
-                let index = range.lowerBound + offset
-                if let known { slots[offset] = .success((known[index], nil)); return }
-                do {
-                    let data = try Data(contentsOf: images[index])
-                    slots[offset] = .success((SHA256.hex(of: data), data))
-                } catch {
-                    slots[offset] = .failure(ImageError(file: images[index].path, kind: .unreadable, reason: "cannot read: \(error.localizedDescription)"))
-                }
-            }
-        }
-        return outcomes.map { $0! }
+        if let known { return range.map { .success((known[$0], nil)) } }
+        return ContentHasher(cache: cache, threads: threads).hash(Array(images[range]), keepBytes: true)
     }
 
     /// Decodes and normalises `misses` into one input tensor; undecodable files become failures.

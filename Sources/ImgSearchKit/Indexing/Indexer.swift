@@ -21,6 +21,8 @@ public final class Indexer {
         public var showProgress = true
         /// Rewrite the vector files once this fraction of rows belongs to no item.
         public var compactionThreshold = 0.2
+        /// Read and hash every image, even those the feature cache remembers unchanged (same size, times, inode).
+        public var rehash = false
 
         public init(prune: Bool = false, showProgress: Bool = true) {
             self.prune = prune
@@ -80,7 +82,7 @@ public final class Indexer {
         let catalog = items.filter { seen.insert($0.id).inserted }
         let stored = try storedItems(store)
 
-        let hashes = hashImages(catalog, showProgress: options.showProgress)
+        let hashes = hashImages(catalog, showProgress: options.showProgress, rehash: options.rehash)
         var work: [(item: CatalogItem, hash: String, isNew: Bool)] = []
         var metadataOnly: [ItemUpdate] = []
         var unreadable: [ItemUpdate] = []
@@ -132,22 +134,20 @@ public final class Indexer {
         return stored
     }
 
-    /// SHA-256 of every image, in parallel; an unreadable file is a failure for that item only.
-    private func hashImages(_ items: [CatalogItem], showProgress: Bool) -> [Result<String, ImageError>] {
-        var hashes = [Result<String, ImageError>?](repeating: nil, count: items.count)
+    /// SHA-256 of every image (files the feature cache remembers unchanged are only stat'ed);
+    /// an unreadable file is a failure for that item only.
+    private func hashImages(_ items: [CatalogItem], showProgress: Bool, rehash: Bool) -> [Result<String, ImageError>] {
         let progress = ProgressBar("hashing", total: items.count, enabled: showProgress && items.count > 1000)
-        hashes.withUnsafeMutableBufferPointer { slots in
-            let slots = slots
-            Parallel.forEach(items.count, threads: extractor.threads) { i in
-                do {
-                    slots[i] = .success(try SHA256.hex(ofFileAt: URL(fileURLWithPath: items[i].image)))
-                } catch {
-                    slots[i] = .failure(ImageError(file: items[i].image, kind: .unreadable, reason: "cannot read (missing or unreadable)"))
-                }
-                progress.advance()
-            }
+        let hasher = ContentHasher(cache: extractor.cache, threads: extractor.threads)
+        var hashes: [Result<String, ImageError>] = []
+        hashes.reserveCapacity(items.count)
+        for start in stride(from: 0, to: items.count, by: 256) {
+            let chunk = items[start..<min(start + 256, items.count)].map { URL(fileURLWithPath: $0.image) }
+            hashes += hasher.hash(chunk, keepBytes: false, trustRemembered: !rehash).map { $0.map(\.contentHash) }
+            progress.advance(by: chunk.count)
         }
-        return hashes.map { $0! }
+        progress.finish()
+        return hashes
     }
 
     /// Embeds the batch's features with the model and pairs every result with its item.
