@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImgSearchKit
 import IndexStore
 import JointEmbedding
 
@@ -51,7 +52,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let train = data.appendingPathComponent("train.jsonl"), val = data.appendingPathComponent("val.jsonl")
         try await stage(2, "train the joint model",
-                        upToDate: isNewer(model.appendingPathComponent("config.json"), than: [train, val])) {
+                        upToDate: isNewer(model.appendingPathComponent("config.json"), than: [train, val]) && followsRecipe(model)) {
             var command = try TrainCommand.parse(["--catalog", train.path, "--val", val.path, "--out", model.path] + threadArgs)
             try await command.run()
         }
@@ -103,6 +104,15 @@ struct DemoCommand: AsyncParsableCommand {
         }
         note("the demo index \(reason): rebuilding it")
         try FileManager.default.removeItem(at: index)
+    }
+
+    /// False when the demo model was trained by an older release with other defaults: it is retrained.
+    private func followsRecipe(_ model: URL) -> Bool {
+        guard let data = try? Data(contentsOf: model.appendingPathComponent(JointModel.configFile)),
+              let config = try? JSONDecoder().decode(JointModelConfig.self, from: data) else { return false }
+        if TrainingRecipe.isCurrent(config) { return true }
+        note("the demo model predates the current training recipe: retraining it")
+        return false
     }
 
     private func stage(_ number: Int, _ name: String, upToDate: Bool, _ body: () async throws -> Void) async throws {

@@ -142,25 +142,24 @@ struct TrainCommand: AsyncParsableCommand {
         request.showProgress = !quiet
         request.minWordCount = minWordCount
         request.augmentedVariants = augment
-        request.model.textEncoder = textEncoder.rawValue
+        TrainingRecipe.applyDefaults(to: &request.model, textEncoder: textEncoder.rawValue)
         request.model.embeddingDimension = embeddingDim
         request.model.wordDimension = wordDim
         request.model.gruHiddenSize = gruHidden
         request.model.bidirectional = bidirectional
         request.model.normalize = normalize
-        // Measured on the demo validation split: an MLP with dropout maps images into MiniLM's space best.
-        request.model.imageHiddenSize = imageHidden ?? (textEncoder == .minilm ? 512 : 0)
-        request.model.imageDropout = dropout ?? (textEncoder == .minilm ? 0.3 : 0)
-        request.model.imageHeads = imageHeads ?? (textEncoder == .minilm ? 5 : 1)
-        request.model.pooling = (pooling ?? (textEncoder == .minilm ? .gem : .max)).rawValue
-        request.titleViews = titleViews ?? (textEncoder == .minilm)
+        if let imageHidden { request.model.imageHiddenSize = imageHidden }
+        if let dropout { request.model.imageDropout = dropout }
+        if let imageHeads { request.model.imageHeads = imageHeads }
+        if let pooling { request.model.pooling = pooling.rawValue }
+        request.titleViews = titleViews ?? TrainingRecipe.titleViews(textEncoder: textEncoder.rawValue)
         var options = TrainingOptions()
         options.epochs = epochs
         options.batchSize = batchSize
         options.margin = margin
         options.negatives = negatives
         options.warmupEpochs = negatives == .random ? 0 : warmupEpochs
-        options.symmetric = symmetric ?? (textEncoder == .minilm)
+        options.symmetric = symmetric ?? TrainingRecipe.symmetric(textEncoder: textEncoder.rawValue)
         options.seed = seed
         options.optimizer.learningRate = lr
         options.optimizer.weightDecay = weightDecay
