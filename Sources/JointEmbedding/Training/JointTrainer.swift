@@ -114,36 +114,29 @@ public final class JointTrainer {
     }
 
     /// The batch's feature rows: per item the original or (when variants exist) one augmented copy.
-    /// Only draws from the random stream when variants exist, so a plain run's stream does not depend on them.
     private func batchFeatures(_ batch: [Int], pairs: TrainingPairs) -> [Float] {
-        let width = pairs.featureDimension
-        var features = [Float](repeating: 0, count: batch.count * width)
-        features.withUnsafeMutableBufferPointer { out in
-            for (r, item) in batch.enumerated() {
-                let pick = pairs.featureVariants.isEmpty ? 0 : rng.nextInt(below: pairs.featureVariants.count + 1)
-                let source = pick == 0 ? pairs.features : pairs.featureVariants[pick - 1]
-                source.data.withUnsafeBufferPointer { rows in
-                    out.baseAddress!.advanced(by: r * width).update(from: rows.baseAddress!.advanced(by: item * width), count: width)
-                }
-            }
-        }
-        return features
+        gatherRows(batch, from: pairs.features, variants: pairs.featureVariants)
     }
 
     /// The batch's frozen caption embeddings: per item the caption or (when there are text views) one of its
     /// other phrasings, e.g. the title alone.
     private func batchTextEmbeddings(_ batch: [Int], pairs: TrainingPairs) -> [Float] {
-        let dimension = model.embeddingDimension
-        var texts = [Float](repeating: 0, count: batch.count * dimension)
-        texts.withUnsafeMutableBufferPointer { out in
+        gatherRows(batch, from: pairs.textEmbeddings!, variants: pairs.textVariants)
+    }
+
+    /// Rows `batch` of `original`, each replaced by the same row of a random variant now and then. Draws from
+    /// the random stream only when variants exist, so a plain run's stream does not depend on them.
+    private func gatherRows(_ batch: [Int], from original: Tensor, variants: [Tensor]) -> [Float] {
+        let width = original.shape[1]
+        var rows = [Float](repeating: 0, count: batch.count * width)
+        rows.withUnsafeMutableBufferPointer { out in
             for (r, item) in batch.enumerated() {
-                let pick = pairs.textVariants.isEmpty ? 0 : rng.nextInt(below: pairs.textVariants.count + 1)
-                let source = pick == 0 ? pairs.textEmbeddings! : pairs.textVariants[pick - 1]
-                source.data.withUnsafeBufferPointer { rows in
-                    out.baseAddress!.advanced(by: r * dimension).update(from: rows.baseAddress!.advanced(by: item * dimension), count: dimension)
+                let pick = variants.isEmpty ? 0 : rng.nextInt(below: variants.count + 1)
+                (pick == 0 ? original : variants[pick - 1]).data.withUnsafeBufferPointer { source in
+                    out.baseAddress!.advanced(by: r * width).update(from: source.baseAddress!.advanced(by: item * width), count: width)
                 }
             }
         }
-        return texts
+        return rows
     }
 }
