@@ -127,28 +127,29 @@ public struct LabelBridge: @unchecked Sendable {
         let rows = jointWidth == 0 ? 0 : joint.count / jointWidth
         precondition(joint.count == rows * jointWidth && bridge.count == rows * bridgeWidth,
                      "LabelBridge.fusedRows: \(joint.count) joint values (width \(jointWidth)) vs \(bridge.count) bridge values (width \(bridgeWidth))")
-        return joint.withUnsafeBufferPointer { a in
-            bridge.withUnsafeBufferPointer { b in
-                fusedRows(rows: rows, joint: a.baseAddress, jointWidth: jointWidth, bridge: b.baseAddress, bridgeWidth: bridgeWidth,
-                          weight: weight)
+        guard rows > 0 else { return [] }
+        return [Float](unsafeUninitializedCapacity: rows * (jointWidth + bridgeWidth)) { out, initialized in
+            joint.withUnsafeBufferPointer { a in
+                bridge.withUnsafeBufferPointer { b in
+                    fuseRows(rows: rows, joint: a.baseAddress!, jointWidth: jointWidth, bridge: b.baseAddress!, bridgeWidth: bridgeWidth,
+                             weight: weight, into: out.baseAddress!)
+                }
             }
+            initialized = rows * (jointWidth + bridgeWidth)
         }
     }
 
-    /// `fusedRows` reading `rows` rows straight from memory (e.g. memory-mapped vector files), no copies.
-    public static func fusedRows(rows: Int, joint: UnsafePointer<Float>?, jointWidth: Int, bridge: UnsafePointer<Float>?,
-                                 bridgeWidth: Int, weight: Float = LabelBridge.defaultWeight) -> [Float] {
+    /// `fusedRows` written into `destination` (`rows × (jointWidth + bridgeWidth)` floats), e.g. straight from
+    /// memory-mapped vector files into a search matrix, with no intermediate copy.
+    public static func fuseRows(rows: Int, joint: UnsafePointer<Float>, jointWidth: Int, bridge: UnsafePointer<Float>,
+                                bridgeWidth: Int, weight: Float = LabelBridge.defaultWeight, into destination: UnsafeMutablePointer<Float>) {
         precondition(weight >= 0, "LabelBridge.fusedRows: λ must be ≥ 0, got \(weight)")
         let width = jointWidth + bridgeWidth
         let jointScale = 1 / (1 + weight).squareRoot(), bridgeScale = (weight / (1 + weight)).squareRoot()
-        guard rows > 0, let joint, let bridge else { return [] }
-        return [Float](unsafeUninitializedCapacity: rows * width) { out, initialized in
-            for row in 0..<rows {
-                let target = out.baseAddress! + row * width
-                for c in 0..<jointWidth { target[c] = joint[row * jointWidth + c] * jointScale }
-                for c in 0..<bridgeWidth { target[jointWidth + c] = bridge[row * bridgeWidth + c] * bridgeScale }
-            }
-            initialized = rows * width
+        for row in 0..<rows {
+            let target = destination + row * width
+            for c in 0..<jointWidth { target[c] = joint[row * jointWidth + c] * jointScale }
+            for c in 0..<bridgeWidth { target[jointWidth + c] = bridge[row * bridgeWidth + c] * bridgeScale }
         }
     }
 

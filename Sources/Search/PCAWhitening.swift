@@ -98,22 +98,30 @@ public struct PCAWhitening: Sendable, Equatable {
                      "PCAWhitening: rows have \(features.dimension) values, fitted on \(inputDimension)")
         let n = features.count
         guard n > 0 else { return VectorMatrix(dimension: outputDimension, values: []) }
-        var centred = [Float](repeating: 0, count: n * inputDimension)
-        for i in 0..<n {
-            let row = features.row(i)
-            for j in 0..<inputDimension { centred[i * inputDimension + j] = row[j] - mean[j] }
-        }
-        var output = [Float](repeating: 0, count: n * outputDimension)
-        BLAS.sgemm(transB: true, m: n, n: outputDimension, k: inputDimension, a: centred, lda: inputDimension,
-                   b: projection, ldb: inputDimension, c: &output, ldc: outputDimension)
-        if normalize {
-            for i in 0..<n {
-                let range = (i * outputDimension)..<((i + 1) * outputDimension)
-                let norm = output[range].reduce(0) { $0 + $1 * $1 }.squareRoot()
-                if norm > 0 { for j in range { output[j] /= norm } }
+        // Centred a block of rows at a time into one small buffer, projected straight into the result:
+        // at a million rows a full centred copy alone would be 5 GB.
+        let block = 4096
+        var centred = [Float](repeating: 0, count: min(block, n) * inputDimension)
+        return VectorMatrix(count: n, dimension: outputDimension) { output in
+            for start in stride(from: 0, to: n, by: block) {
+                let rows = min(block, n - start)
+                for r in 0..<rows {
+                    let row = features.row(start + r)
+                    for j in 0..<inputDimension { centred[r * inputDimension + j] = row[j] - mean[j] }
+                }
+                let target = output + start * outputDimension
+                BLAS.sgemm(transB: true, m: rows, n: outputDimension, k: inputDimension, a: centred, lda: inputDimension,
+                           b: projection, ldb: inputDimension, c: target, ldc: outputDimension)
+                guard normalize else { continue }
+                for r in 0..<rows {
+                    let values = target + r * outputDimension
+                    var sum: Float = 0
+                    for j in 0..<outputDimension { sum += values[j] * values[j] }
+                    let norm = sum.squareRoot()
+                    if norm > 0 { for j in 0..<outputDimension { values[j] /= norm } }
+                }
             }
         }
-        return VectorMatrix(dimension: outputDimension, values: output)
     }
 
     /// Whitens one feature vector.

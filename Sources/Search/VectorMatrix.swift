@@ -29,6 +29,15 @@ public struct VectorMatrix: @unchecked Sendable {
         self.init(count: values.count / dimension, dimension: dimension, base: owned.pointer, storage: owned)
     }
 
+    /// An owned `count × dimension` matrix whose values `fill` writes in place (all of them): large derived
+    /// matrices are built without a second full-size copy.
+    public init(count: Int, dimension: Int, filling fill: (UnsafeMutablePointer<Float>) -> Void) {
+        precondition(dimension > 0 && count >= 0, "VectorMatrix: \(count) rows of \(dimension)")
+        let owned = OwnedStorage(count: count * dimension)
+        fill(owned.pointer)
+        self.init(count: count, dimension: dimension, base: owned.pointer, storage: owned)
+    }
+
     /// An owned matrix from equally long rows.
     public init(rows: [[Float]]) {
         let dimension = rows.first?.count ?? 1

@@ -67,6 +67,25 @@ final class PCAWhiteningTests: XCTestCase {
         XCTAssertThrowsError(try PCAWhitening.fit(VectorMatrix(rows: [[1, 2], [1, 2], [1, 2]])))
     }
 
+    /// A large collection is whitened in blocks of rows; every row must come out as it does alone.
+    func testBlockwiseApplyMatchesRowByRow() throws {
+        let data = correlatedData(count: 9000, dimension: 6, seed: 11)
+        let whitening = try PCAWhitening.fit(data, outputDimension: 4)
+        let all = whitening.apply(data)
+        XCTAssertEqual(all.count, 9000)
+        XCTAssertEqual(all.dimension, 4)
+        for row in [0, 4095, 4096, 8191, 8192, 8999] {
+            let alone = whitening.apply(data.rowArray(row))
+            for j in 0..<4 { XCTAssertEqual(all.row(row)[j], alone[j], accuracy: 1e-5, "row \(row)") }
+        }
+    }
+
+    func testAMatrixFilledInPlaceHoldsWhatWasWritten() {
+        let matrix = VectorMatrix(count: 3, dimension: 2) { values in for i in 0..<6 { values[i] = Float(i) } }
+        XCTAssertEqual(matrix.values, [0, 1, 2, 3, 4, 5])
+        XCTAssertEqual(matrix.rowArray(2), [4, 5])
+    }
+
     func testSaveLoadRoundTrip() throws {
         let directory = try SyntheticData.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

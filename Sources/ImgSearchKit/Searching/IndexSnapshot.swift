@@ -124,9 +124,10 @@ struct TextRows: @unchecked Sendable {
             throw StoreError(.corrupt, file: store.directory.path,
                              reason: "\(joint.count) joint rows but \(bridge.count) bridge rows (run imgsearch index --check)")
         }
-        rows = VectorMatrix(dimension: joint.dimension + bridge.dimension,
-                            values: LabelBridge.fusedRows(rows: joint.count, joint: joint.baseAddress, jointWidth: joint.dimension,
-                                                          bridge: bridge.baseAddress, bridgeWidth: bridge.dimension, weight: bridgeWeight))
+        rows = VectorMatrix(count: joint.count, dimension: joint.dimension + bridge.dimension) { destination in
+            LabelBridge.fuseRows(rows: joint.count, joint: joint.baseAddress, jointWidth: joint.dimension, bridge: bridge.baseAddress,
+                                 bridgeWidth: bridge.dimension, weight: bridgeWeight, into: destination)
+        }
         self.bridgeWeight = bridgeWeight
     }
 }
