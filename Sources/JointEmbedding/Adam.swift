@@ -50,12 +50,15 @@ public final class AdamOptimizer {
             let width = parameter.rowWidth
             let ranges = parameter.touchedRows.map { $0.map { $0 * width..<($0 + 1) * width } } ?? [0..<parameter.count]
             // Raw buffers: element-wise access through the class properties paid an exclusivity check per value.
+            // Each element's update is independent, so blocks of a large parameter go to different threads.
+            let blocks = Self.blocks(of: ranges)
             firstMoments[p].withUnsafeMutableBufferPointer { m in
                 secondMoments[p].withUnsafeMutableBufferPointer { v in
                     parameter.value.withUnsafeMutableBufferPointer { value in
                         parameter.gradient.withUnsafeBufferPointer { gradient in
-                            for range in ranges {
-                                for i in range {
+                            let (m, v, value) = (m, v, value)
+                            Parallel.forEach(blocks.count) { b in
+                                for i in blocks[b] {
                                     let g = gradient[i] * clip
                                     m[i] = s.beta1 * m[i] + (1 - s.beta1) * g
                                     v[i] = s.beta2 * v[i] + (1 - s.beta2) * g * g
@@ -71,16 +74,36 @@ public final class AdamOptimizer {
         return norm
     }
 
+    /// The global L2 norm of the gradients, summed block by block in a fixed order: the same value on any
+    /// number of threads.
     public func gradientNorm() -> Float {
         var sum: Double = 0
         for parameter in parameters {
             let width = parameter.rowWidth
             let ranges = parameter.touchedRows.map { $0.map { $0 * width..<($0 + 1) * width } } ?? [0..<parameter.count]
+            let blocks = Self.blocks(of: ranges)
+            var partial = [Double](repeating: 0, count: blocks.count)
             parameter.gradient.withUnsafeBufferPointer { gradient in
-                for range in ranges { for i in range { sum += Double(gradient[i] * gradient[i]) } }
+                partial.withUnsafeMutableBufferPointer { partial in
+                    let partial = partial
+                    Parallel.forEach(blocks.count) { b in
+                        var blockSum: Double = 0
+                        for i in blocks[b] { blockSum += Double(gradient[i] * gradient[i]) }
+                        partial[b] = blockSum
+                    }
+                }
             }
+            for value in partial { sum += value }
         }
         return Float(sum.squareRoot())
+    }
+
+    /// `ranges` cut into blocks of at most 32,768 elements (a row-sparse parameter's rows stay whole).
+    static func blocks(of ranges: [Range<Int>]) -> [Range<Int>] {
+        let size = 32_768
+        return ranges.flatMap { range in
+            stride(from: range.lowerBound, to: range.upperBound, by: size).map { $0..<min($0 + size, range.upperBound) }
+        }
     }
 
     // MARK: State for --resume
