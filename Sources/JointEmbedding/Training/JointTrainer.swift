@@ -68,7 +68,8 @@ public final class JointTrainer {
     /// Forward, loss, backward and one Adam update on the rows `batch` of `pairs`.
     ///
     /// Each image head of an ensemble sees the same batch with its own dropout and its own loss; the loss
-    /// reported (and minimised) is their mean, so a GRU text tower learns from all of them at once.
+    /// reported (and minimised) is their mean, so a GRU text tower learns from all of them at once. The result
+    /// holds that mean loss and active fraction and the mean text gradient; image gradients stay in the heads.
     public func step(_ batch: [Int], pairs: TrainingPairs, loss: TripletLoss) throws -> TripletLoss.Result {
         let dimension = model.embeddingDimension, rows = batch.count
         let features = batchFeatures(batch, pairs: pairs)
