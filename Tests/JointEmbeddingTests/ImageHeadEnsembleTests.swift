@@ -116,4 +116,22 @@ final class ImageHeadEnsembleTests: XCTestCase {
         _ = try resumed.trainEpoch(catalog.pairs)
         XCTAssertEqual(resumed.model.weightTensors(), unbroken.model.weightTensors())
     }
+
+    /// The heads of an ensemble train side by side; each has its own random stream, so the model is the
+    /// same whatever the number of threads.
+    func testAnEnsembleTrainsTheSameOnOneThreadAndOnSeveral() throws {
+        let catalog = try SyntheticPairs.make(groups: 16, perGroup: 2, featureDimension: 16, seed: 3)
+        var options = TrainingOptions()
+        options.batchSize = 8
+        func trainedWeights(threads: Int) throws -> [String: Tensor] {
+            let saved = Parallel.threads
+            Parallel.threads = threads
+            defer { Parallel.threads = saved }
+            let trainer = JointTrainer(model: ensembleModel(heads: 3, vocabulary: catalog.vocabulary, features: catalog.pairs.features),
+                                       options: options)
+            for _ in 0..<2 { _ = try trainer.trainEpoch(catalog.pairs) }
+            return trainer.model.weightTensors()
+        }
+        XCTAssertEqual(try trainedWeights(threads: 1), try trainedWeights(threads: 3))
+    }
 }

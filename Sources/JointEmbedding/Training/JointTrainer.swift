@@ -73,7 +73,6 @@ public final class JointTrainer {
     public func step(_ batch: [Int], pairs: TrainingPairs, loss: TripletLoss) throws -> TripletLoss.Result {
         let dimension = model.embeddingDimension, rows = batch.count
         let features = batchFeatures(batch, pairs: pairs)
-        let imageTraces = model.imageHeads.map { $0.forward(features, rows: rows, dropoutWith: &rng) }
         // Text side: the GRU runs forward here; a frozen encoder's rows were embedded (unit length) up front.
         let textTrace = model.textTower?.forward(batch.map { pairs.captions[$0] })
         var texts = textTrace?.output ?? batchTextEmbeddings(batch, pairs: pairs)
@@ -82,23 +81,34 @@ public final class JointTrainer {
             (texts, textNorms) = L2Normalization.forward(texts, rows: rows, width: dimension)
         }
         let groups = batch.map { pairs.groups[$0] }
-        let memberWeight = 1 / Float(imageTraces.count)
+        let heads = model.imageHeads, weight = 1 / Float(heads.count)
+        var results = [TripletLoss.Result?](repeating: nil, count: heads.count)
+        if heads.count == 1 {
+            results[0] = trainHead(heads[0], features: features, texts: texts, groups: groups, loss: loss, weight: weight, rng: &rng)
+        } else {
+            // An ensemble's heads run side by side, each on one OpenBLAS thread with a random stream of its
+            // own seeded from the trainer's, so the outcome does not depend on the thread count.
+            var streams = heads.map { _ in SeededGenerator(seed: rng.next()) }
+            BLAS.withThreads(1) {
+                results.withUnsafeMutableBufferPointer { out in
+                    streams.withUnsafeMutableBufferPointer { streams in
+                        let (out, streams) = (out, streams)
+                        Parallel.forEach(heads.count) { k in
+                            out[k] = trainHead(heads[k], features: features, texts: texts, groups: groups, loss: loss,
+                                               weight: weight, rng: &streams[k])
+                        }
+                    }
+                }
+            }
+        }
         var total = TripletLoss.Result(loss: 0, activeFraction: 0, imageGradient: [], textGradient: [Float](repeating: 0, count: texts.count))
-        for (head, trace) in zip(model.imageHeads, imageTraces) {
-            var images = trace.output, imageNorms: [Float] = []
-            if model.config.normalize { (images, imageNorms) = L2Normalization.forward(images, rows: rows, width: dimension) }
-            let result = loss.evaluate(images: images, texts: texts, groups: groups, dimension: dimension, rng: &rng)
+        for result in results.map({ $0! }) {
             guard result.loss.isFinite else {
                 throw TrainingError("loss became \(result.loss) in epoch \(epoch + 1); lower --lr or check the features for NaN/inf")
             }
-            var imageGradient = result.imageGradient.map { $0 * memberWeight }
-            if model.config.normalize {
-                imageGradient = L2Normalization.backward(output: images, norms: imageNorms, outputGradient: imageGradient, rows: rows, width: dimension)
-            }
-            head.backward(trace, outputGradient: imageGradient)
-            total.loss += result.loss * memberWeight
-            total.activeFraction += result.activeFraction * memberWeight
-            for i in total.textGradient.indices { total.textGradient[i] += result.textGradient[i] * memberWeight }
+            total.loss += result.loss * weight
+            total.activeFraction += result.activeFraction * weight
+            for i in total.textGradient.indices { total.textGradient[i] += result.textGradient[i] * weight }
         }
         if let textTower = model.textTower, let textTrace {
             var textGradient = total.textGradient
@@ -112,6 +122,24 @@ public final class JointTrainer {
             throw TrainingError("gradient norm became \(norm) in epoch \(epoch + 1); the update was skipped — lower --lr")
         }
         return total
+    }
+
+    /// One head's forward (with dropout), loss and backward; its image gradient is scaled by `weight` (1 / heads)
+    /// and accumulated in the head. A non-finite loss is returned as it is, with nothing accumulated.
+    private func trainHead(_ head: ImageHead, features: [Float], texts: [Float], groups: [Int], loss: TripletLoss,
+                           weight: Float, rng: inout SeededGenerator) -> TripletLoss.Result {
+        let dimension = model.embeddingDimension, rows = groups.count
+        let trace = head.forward(features, rows: rows, dropoutWith: &rng)
+        var images = trace.output, imageNorms: [Float] = []
+        if model.config.normalize { (images, imageNorms) = L2Normalization.forward(images, rows: rows, width: dimension) }
+        let result = loss.evaluate(images: images, texts: texts, groups: groups, dimension: dimension, rng: &rng)
+        guard result.loss.isFinite else { return result }
+        var imageGradient = result.imageGradient.map { $0 * weight }
+        if model.config.normalize {
+            imageGradient = L2Normalization.backward(output: images, norms: imageNorms, outputGradient: imageGradient, rows: rows, width: dimension)
+        }
+        head.backward(trace, outputGradient: imageGradient)
+        return result
     }
 
     /// The batch's feature rows: per item the original or (when variants exist) one augmented copy.
