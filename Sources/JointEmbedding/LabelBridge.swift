@@ -15,9 +15,9 @@ import Weights
 /// T = 2 was chosen on the demo validation split (445 images, 344 groups; bridge alone R@10 0.166,
 /// median rank 98, random R@10 0.029; T in 1.5…3 within noise): `imgsearch-bench label-bridge --catalog val.jsonl`.
 /// λ = 2 was chosen for generalisation (`… --model MODEL_DIR` prints the λ grid at T = 2): with the default model,
-/// text→image R@10 on the demo validation split (same sources as training) is 0.590 alone and 0.576 at λ 2 (best
-/// 0.599 at λ 0.5; R@1 rises 0.215 → 0.244), while models trained on one source and tested on the other gain
-/// 0.06–0.065 at λ 2 (best at λ 2–3).
+/// text→image R@10 on the demo validation split (same sources as training) is 0.596 alone and 0.602 at λ 2 (best
+/// 0.613 at λ 0.5–1; R@1 rises 0.218 → 0.250), while models trained on one source and tested on the other gain
+/// 0.045–0.057 at λ 2 (best at λ 1.5–3).
 /// λ = 0 turns it off.
 ///
 ///     let bridge = try LabelBridge.cached(encoder: try MiniLM.pretrained(), classNames: ImageNetLabels.names,
