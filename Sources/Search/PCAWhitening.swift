@@ -1,10 +1,12 @@
 import Foundation
 import Tensor
 
-/// PCA whitening learnt from a collection: x ↦ normalise(Λ^(−power) Uᵀ (x − μ)), keeping the
+/// PCA whitening learnt from a collection: x ↦ normalise(Λ^(−power) Uᵀ (x̂ − μ)), keeping the
 /// `outputDimension` strongest principal directions. With power 0.5 the output covariance is the
 /// identity (full whitening): frequent, uninformative feature directions stop dominating distances,
-/// which is what makes image→image search generalise across sources (issue 8, part 3).
+/// which is what makes image→image search generalise across sources (issue 8, part 3). x̂ is x with
+/// each value raised to `inputPower` (sign kept) and the row L2-normalised, when `inputPower` > 0:
+/// the power-law normalisation of image retrieval, which tames bursty channels before the PCA.
 ///
 /// ```swift
 /// let whitening = try PCAWhitening.fit(gemFeatures, outputDimension: 512)
@@ -16,6 +18,8 @@ public struct PCAWhitening: Sendable, Equatable {
     public let outputDimension: Int
     /// Exponent applied to the eigenvalues: 0.5 whitens fully, 0 only rotates.
     public let power: Float
+    /// Signed power applied to each input value before the row is L2-normalised; 0 leaves inputs as they are.
+    public let inputPower: Float
     public let mean: [Float]
     /// Eigenvalues of the kept directions, largest first.
     public let eigenvalues: [Float]
@@ -25,12 +29,13 @@ public struct PCAWhitening: Sendable, Equatable {
     /// Rows per centred block while accumulating the covariance.
     private static let block = 4_096
 
-    public init(inputDimension: Int, power: Float, mean: [Float], eigenvalues: [Float], projection: [Float]) {
+    public init(inputDimension: Int, power: Float, inputPower: Float = 0, mean: [Float], eigenvalues: [Float], projection: [Float]) {
         precondition(mean.count == inputDimension && projection.count == eigenvalues.count * inputDimension,
                      "PCAWhitening: inconsistent shapes")
         self.inputDimension = inputDimension
         self.outputDimension = eigenvalues.count
         self.power = power
+        self.inputPower = inputPower
         self.mean = mean
         self.eigenvalues = eigenvalues
         self.projection = projection
@@ -40,13 +45,14 @@ public struct PCAWhitening: Sendable, Equatable {
 
     /// Fits on `features` (one row per indexed image). Directions with (numerically) zero variance
     /// are dropped, so fewer than `outputDimension` come out when the collection has fewer rows.
-    public static func fit(_ features: VectorMatrix, outputDimension: Int = 512, power: Float = 0.5) throws -> PCAWhitening {
+    public static func fit(_ features: VectorMatrix, outputDimension: Int = 512, power: Float = 0.5,
+                           inputPower: Float = 0) throws -> PCAWhitening {
         let n = features.count, d = features.dimension
         guard n >= 2 else {
             throw SearchError(.invalidArgument, file: "PCAWhitening", "needs at least 2 rows to fit, got \(n)")
         }
-        let mean = columnMeans(features)
-        let covariance = self.covariance(features, mean: mean)
+        let mean = columnMeans(features, inputPower: inputPower)
+        let covariance = self.covariance(features, mean: mean, inputPower: inputPower)
         let (values, vectors) = try SymmetricEigen.decompose(covariance, dimension: d)
         // Relative cut: below it an eigenvalue is rounding noise and its direction would be amplified noise.
         let floor = max(values[0], 0) * 1e-6
@@ -59,29 +65,48 @@ public struct PCAWhitening: Sendable, Equatable {
             let scale = powf(values[i], -power)
             for j in 0..<d { projection[i * d + j] = vectors[i * d + j] * scale }
         }
-        return PCAWhitening(inputDimension: d, power: power, mean: mean,
+        return PCAWhitening(inputDimension: d, power: power, inputPower: inputPower, mean: mean,
                             eigenvalues: Array(values.prefix(kept)), projection: projection)
     }
 
-    private static func columnMeans(_ features: VectorMatrix) -> [Float] {
+    private static func columnMeans(_ features: VectorMatrix, inputPower: Float) -> [Float] {
         var sums = [Double](repeating: 0, count: features.dimension)
+        var row = [Float](repeating: 0, count: features.dimension)
         for i in 0..<features.count {
-            for (j, value) in features.row(i).enumerated() { sums[j] += Double(value) }
+            row.withUnsafeMutableBufferPointer { prepare(features.row(i), inputPower: inputPower, into: $0.baseAddress!) }
+            for (j, value) in row.enumerated() { sums[j] += Double(value) }
         }
         return sums.map { Float($0 / Double(features.count)) }
     }
 
+    /// `row` as the whitening sees it: with `inputPower` > 0, each value raised to it (sign kept) and the
+    /// row L2-normalised; otherwise copied as it is.
+    private static func prepare(_ row: UnsafeBufferPointer<Float>, inputPower: Float, into out: UnsafeMutablePointer<Float>) {
+        guard inputPower > 0 else { out.update(from: row.baseAddress!, count: row.count); return }
+        var sum: Float = 0
+        for j in 0..<row.count {
+            let value = row[j] < 0 ? -powf(-row[j], inputPower) : powf(row[j], inputPower)
+            out[j] = value
+            sum += value * value
+        }
+        let scale = sum > 0 ? 1 / sum.squareRoot() : 0
+        for j in 0..<row.count { out[j] *= scale }
+    }
+
     /// (1/n) Σ (x − μ)(x − μ)ᵀ, centring block by block so that no precision is lost to a large mean.
-    private static func covariance(_ features: VectorMatrix, mean: [Float]) -> [Float] {
+    private static func covariance(_ features: VectorMatrix, mean: [Float], inputPower: Float) -> [Float] {
         let n = features.count, d = features.dimension
         var covariance = [Float](repeating: 0, count: d * d)
         var centred = [Float](repeating: 0, count: min(block, n) * d)
         var start = 0
         while start < n {
             let rows = min(block, n - start)
-            for r in 0..<rows {
-                let source = features.row(start + r)
-                for j in 0..<d { centred[r * d + j] = source[j] - mean[j] }
+            centred.withUnsafeMutableBufferPointer { centred in
+                for r in 0..<rows {
+                    let target = centred.baseAddress! + r * d
+                    prepare(features.row(start + r), inputPower: inputPower, into: target)
+                    for j in 0..<d { target[j] -= mean[j] }
+                }
             }
             BLAS.sgemm(transA: true, m: d, n: d, k: rows, alpha: 1 / Float(n), a: centred, lda: d,
                        b: centred, ldb: d, beta: 1, c: &covariance, ldc: d)
@@ -105,9 +130,12 @@ public struct PCAWhitening: Sendable, Equatable {
         return VectorMatrix(count: n, dimension: outputDimension) { output in
             for start in stride(from: 0, to: n, by: block) {
                 let rows = min(block, n - start)
-                for r in 0..<rows {
-                    let row = features.row(start + r)
-                    for j in 0..<inputDimension { centred[r * inputDimension + j] = row[j] - mean[j] }
+                centred.withUnsafeMutableBufferPointer { centred in
+                    for r in 0..<rows {
+                        let target = centred.baseAddress! + r * inputDimension
+                        Self.prepare(features.row(start + r), inputPower: inputPower, into: target)
+                        for j in 0..<inputDimension { target[j] -= mean[j] }
+                    }
                 }
                 let target = output + start * outputDimension
                 BLAS.sgemm(transB: true, m: rows, n: outputDimension, k: inputDimension, a: centred, lda: inputDimension,
@@ -132,13 +160,15 @@ public struct PCAWhitening: Sendable, Equatable {
     // MARK: Persistence
 
     static let fileMagic = "IMGWHITE"
-    static let fileVersion: UInt32 = 1
+    /// Version 2 added `inputPower`; version 1 files read with it 0 (how they were fitted).
+    static let fileVersion: UInt32 = 2
 
     public func save(to url: URL) throws {
         var writer = ByteWriter()
         writer.append(UInt32(inputDimension))
         writer.append(UInt32(outputDimension))
         writer.append(power)
+        writer.append(inputPower)
         writer.append(array: mean)
         writer.append(array: eigenvalues)
         writer.append(array: projection)
@@ -146,15 +176,25 @@ public struct PCAWhitening: Sendable, Equatable {
     }
 
     public static func load(from url: URL) throws -> PCAWhitening {
-        var reader = ByteReader(try ChecksummedFile.read(url, magic: fileMagic, version: fileVersion), file: url.path)
+        let payload: Data, version: UInt32
+        do {
+            payload = try ChecksummedFile.read(url, magic: fileMagic, version: fileVersion)
+            version = fileVersion
+        } catch let error as SearchError where error.kind == .versionMismatch {
+            payload = try ChecksummedFile.read(url, magic: fileMagic, version: 1)
+            version = 1
+        }
+        var reader = ByteReader(payload, file: url.path)
         let input = Int(try reader.read(UInt32.self)), output = Int(try reader.read(UInt32.self))
         let power = try reader.readFloat()
+        let inputPower = version >= 2 ? try reader.readFloat() : 0
         guard input > 0, output > 0, output <= input else {
             throw SearchError(.badHeader, file: url.path, "whitening \(input) → \(output) dimensions is not valid")
         }
         let mean: [Float] = try reader.array(input)
         let eigenvalues: [Float] = try reader.array(output)
         let projection: [Float] = try reader.array(output * input)
-        return PCAWhitening(inputDimension: input, power: power, mean: mean, eigenvalues: eigenvalues, projection: projection)
+        return PCAWhitening(inputDimension: input, power: power, inputPower: inputPower, mean: mean, eigenvalues: eigenvalues,
+                            projection: projection)
     }
 }

@@ -86,11 +86,56 @@ final class PCAWhiteningTests: XCTestCase {
         XCTAssertEqual(matrix.rowArray(2), [4, 5])
     }
 
+    /// With an input power the rows are power-normalised and L2-normalised first: a row's scale no longer
+    /// matters, and the prepared rows come out with identity covariance.
+    func testInputPowerMakesTheWhiteningBlindToARowsScale() throws {
+        let data = correlatedData(count: 3_000, dimension: 8, seed: 25)
+        let whitening = try PCAWhitening.fit(data, outputDimension: 7, inputPower: 0.5)
+        XCTAssertEqual(whitening.inputPower, 0.5)
+        let row = data.rowArray(3), scaled = row.map { $0 * 9 }
+        for (a, b) in zip(whitening.apply(row), whitening.apply(scaled)) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        let plain = try PCAWhitening.fit(data, outputDimension: 7)
+        XCTAssertNotEqual(plain.apply(row), plain.apply(scaled), "without it a row's scale shows")
+        let c = covariance(whitening.apply(data, normalize: false))
+        for a in 0..<7 {
+            for b in 0..<7 { XCTAssertEqual(c[a][b], a == b ? 1 : 0, accuracy: 2e-3, "cov[\(a)][\(b)]") }
+        }
+    }
+
+    /// Whitening files written before `inputPower` existed (format version 1) still load, as fitted then.
+    func testVersionOneFilesLoadWithoutInputPower() throws {
+        let directory = try SyntheticData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("whitening.bin")
+        let whitening = try PCAWhitening.fit(correlatedData(count: 200, dimension: 5, seed: 26), outputDimension: 4)
+        try whitening.save(to: file)
+        // Rewrite as version 1: the payload without its inputPower field (bytes 12..<16), a new checksum.
+        let written = try Data(contentsOf: file)
+        var payload = written.subdata(in: 32..<written.count)
+        payload.removeSubrange(12..<16)
+        var header = written.subdata(in: 0..<8)
+        for value in [UInt64(1), UInt64(payload.count), Self.checksum(payload)] {
+            withUnsafeBytes(of: value.littleEndian) { header.append(contentsOf: $0) }
+        }
+        try (header + payload).write(to: file)
+        XCTAssertEqual(try PCAWhitening.load(from: file), whitening)
+    }
+
+    /// The container's FNV-1a over 64-bit words, then the tail bytes.
+    private static func checksum(_ data: Data) -> UInt64 {
+        data.withUnsafeBytes { raw in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for i in 0..<(raw.count / 8) { hash = (hash ^ raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) &* 0x100_0000_01b3 }
+            for i in (raw.count / 8 * 8)..<raw.count { hash = (hash ^ UInt64(raw[i])) &* 0x100_0000_01b3 }
+            return hash
+        }
+    }
+
     func testSaveLoadRoundTrip() throws {
         let directory = try SyntheticData.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("whitening.bin")
-        let whitening = try PCAWhitening.fit(correlatedData(count: 300, dimension: 8, seed: 24), outputDimension: 6)
+        let whitening = try PCAWhitening.fit(correlatedData(count: 300, dimension: 8, seed: 24), outputDimension: 6, inputPower: 0.5)
         try whitening.save(to: file)
         XCTAssertEqual(try PCAWhitening.load(from: file), whitening)
         try Data("IMGHNSW\u{0}garbage".utf8).write(to: file)

@@ -45,13 +45,18 @@ public enum WhiteningFile {
     /// 0.10 with 444 directions, 0.71 with 28, 0.77 with 55 and 0.79 with 111 (raw 0.77).
     static let rowsPerDirection = 4
 
+    /// GeM features are square-rooted (sign kept) and L2-normalised before the PCA: on the 445 demo validation
+    /// images within-group R@1 0.764 → 0.786 (raw 0.771); on all 4,363 images 0.601 → 0.600.
+    static let inputPower: Float = 0.5
+
     static func fit(_ gem: VectorMatrix, owners: [String?], dimension: Int) throws -> PCAWhitening {
         let live = (0..<min(gem.count, owners.count)).filter { owners[$0] != nil }
         var values: [Float] = []
         values.reserveCapacity(live.count * gem.dimension)
         for row in live { values.append(contentsOf: gem.row(row)) }
         let kept = min(dimension, max(8, live.count / rowsPerDirection))
-        return try PCAWhitening.fit(VectorMatrix(dimension: gem.dimension, values: values), outputDimension: kept)
+        return try PCAWhitening.fit(VectorMatrix(dimension: gem.dimension, values: values), outputDimension: kept,
+                                    inputPower: inputPower)
     }
 
     static func save(_ whitening: PCAWhitening, in indexDirectory: URL) throws {
