@@ -39,10 +39,10 @@ struct CLIRunner {
         process.standardError = err
         try process.run()
         // Drain both pipes concurrently so a chatty child never blocks on a full pipe.
-        var outData = Data(), errData = Data()
+        let outData = DrainedBytes(), errData = DrainedBytes()
         let group = DispatchGroup()
-        group.enter(); DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter(); DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter(); DispatchQueue.global().async { outData.bytes = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        group.enter(); DispatchQueue.global().async { errData.bytes = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning {
@@ -52,7 +52,12 @@ struct CLIRunner {
         process.waitUntilExit()
         group.wait()
         return Result(status: process.terminationStatus,
-                      stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stdout: String(decoding: outData.bytes, as: UTF8.self),
+                      stderr: String(decoding: errData.bytes, as: UTF8.self))
     }
+}
+
+/// One pipe's bytes, written by its reader thread and read only after the group has waited for it.
+private final class DrainedBytes: @unchecked Sendable {
+    var bytes = Data()
 }

@@ -82,7 +82,7 @@ final class IndexCrashTests: XCTestCase {
         process.arguments = args
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let logURL = root.appendingPathComponent("child-\(rows).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: logURL.path, contents: nil))
         let log = try FileHandle(forWritingTo: logURL)
         process.standardOutput = log
         process.standardError = log
@@ -110,7 +110,7 @@ final class IndexCrashTests: XCTestCase {
         process.arguments = ["-c", "ulimit -f \(blocks) && exec \"$0\" \"$@\"", CLIRunner.binary.path] + args
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = root.appendingPathComponent("limited.out"), err = root.appendingPathComponent("limited.err")
-        for url in [out, err] { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        for url in [out, err] { XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: nil)) }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
