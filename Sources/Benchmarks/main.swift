@@ -12,6 +12,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "synthetic-index": SyntheticIndexBenchmark.run,
     "training": TrainingBench.run,
     "tsne": TSNEBenchmark.run,
+    "whitening": WhiteningBenchmark.run,
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())

@@ -69,14 +69,30 @@ public struct PCAWhitening: Sendable, Equatable {
                             eigenvalues: Array(values.prefix(kept)), projection: projection)
     }
 
+    /// Column means of the prepared rows, block by block (per-block sums by sgemv, accumulated in Double).
     private static func columnMeans(_ features: VectorMatrix, inputPower: Float) -> [Float] {
-        var sums = [Double](repeating: 0, count: features.dimension)
-        var row = [Float](repeating: 0, count: features.dimension)
-        for i in 0..<features.count {
-            row.withUnsafeMutableBufferPointer { prepare(features.row(i), inputPower: inputPower, into: $0.baseAddress!) }
-            for (j, value) in row.enumerated() { sums[j] += Double(value) }
+        let n = features.count, d = features.dimension
+        var sums = [Double](repeating: 0, count: d)
+        var prepared = [Float](repeating: 0, count: min(block, n) * d), blockSum = [Float](repeating: 0, count: d)
+        let ones = [Float](repeating: 1, count: min(block, n))
+        for start in stride(from: 0, to: n, by: block) {
+            let rows = min(block, n - start)
+            prepared.withUnsafeMutableBufferPointer { prepareRows(features, start: start, count: rows, inputPower: inputPower, mean: nil, into: $0.baseAddress!) }
+            BLAS.sgemv(transA: true, m: rows, n: d, a: prepared, lda: d, x: ones, y: &blockSum)
+            for j in 0..<d { sums[j] += Double(blockSum[j]) }
         }
-        return sums.map { Float($0 / Double(features.count)) }
+        return sums.map { Float($0 / Double(n)) }
+    }
+
+    /// Rows `start..<start + count` prepared (`prepare`) and, with `mean`, centred, into `out` — in parallel.
+    private static func prepareRows(_ features: VectorMatrix, start: Int, count: Int, inputPower: Float, mean: [Float]?,
+                                    into out: UnsafeMutablePointer<Float>) {
+        let d = features.dimension
+        Parallel.forEach(count) { r in
+            let target = out + r * d
+            prepare(features.row(start + r), inputPower: inputPower, into: target)
+            if let mean { for j in 0..<d { target[j] -= mean[j] } }
+        }
     }
 
     /// `row` as the whitening sees it: with `inputPower` > 0, each value raised to it (sign kept) and the
@@ -101,17 +117,13 @@ public struct PCAWhitening: Sendable, Equatable {
         var start = 0
         while start < n {
             let rows = min(block, n - start)
-            centred.withUnsafeMutableBufferPointer { centred in
-                for r in 0..<rows {
-                    let target = centred.baseAddress! + r * d
-                    prepare(features.row(start + r), inputPower: inputPower, into: target)
-                    for j in 0..<d { target[j] -= mean[j] }
-                }
+            centred.withUnsafeMutableBufferPointer {
+                prepareRows(features, start: start, count: rows, inputPower: inputPower, mean: mean, into: $0.baseAddress!)
             }
-            BLAS.sgemm(transA: true, m: d, n: d, k: rows, alpha: 1 / Float(n), a: centred, lda: d,
-                       b: centred, ldb: d, beta: 1, c: &covariance, ldc: d)
+            BLAS.ssyrkUpperTransposed(n: d, k: rows, alpha: 1 / Float(n), a: centred, lda: d, beta: 1, c: &covariance, ldc: d)
             start += rows
         }
+        for i in 0..<d { for j in 0..<i { covariance[i * d + j] = covariance[j * d + i] } }  // mirror the upper triangle
         return covariance
     }
 
@@ -130,23 +142,20 @@ public struct PCAWhitening: Sendable, Equatable {
         return VectorMatrix(count: n, dimension: outputDimension) { output in
             for start in stride(from: 0, to: n, by: block) {
                 let rows = min(block, n - start)
-                centred.withUnsafeMutableBufferPointer { centred in
-                    for r in 0..<rows {
-                        let target = centred.baseAddress! + r * inputDimension
-                        Self.prepare(features.row(start + r), inputPower: inputPower, into: target)
-                        for j in 0..<inputDimension { target[j] -= mean[j] }
-                    }
+                centred.withUnsafeMutableBufferPointer {
+                    Self.prepareRows(features, start: start, count: rows, inputPower: inputPower, mean: mean, into: $0.baseAddress!)
                 }
                 let target = output + start * outputDimension
                 BLAS.sgemm(transB: true, m: rows, n: outputDimension, k: inputDimension, a: centred, lda: inputDimension,
                            b: projection, ldb: inputDimension, c: target, ldc: outputDimension)
                 guard normalize else { continue }
-                for r in 0..<rows {
-                    let values = target + r * outputDimension
+                let width = outputDimension
+                Parallel.forEach(rows) { r in
+                    let values = target + r * width
                     var sum: Float = 0
-                    for j in 0..<outputDimension { sum += values[j] * values[j] }
+                    for j in 0..<width { sum += values[j] * values[j] }
                     let norm = sum.squareRoot()
-                    if norm > 0 { for j in 0..<outputDimension { values[j] /= norm } }
+                    if norm > 0 { for j in 0..<width { values[j] /= norm } }
                 }
             }
         }

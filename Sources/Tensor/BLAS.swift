@@ -34,6 +34,14 @@ public enum BLAS {
                     a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// The upper triangle of C[n×n] = alpha · Aᵀ·A + beta · C for row-major A[k×n]: half the work of
+    /// `sgemm` for a Gram or covariance matrix (the lower triangle is left as it was).
+    @inlinable
+    public static func ssyrkUpperTransposed(n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                                           beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(k), alpha, a, Int32(lda), beta, c, Int32(ldc))
+    }
+
     /// y = alpha · op(A) · x + beta · y, row-major A[m×n].
     @inlinable
     public static func sgemv(

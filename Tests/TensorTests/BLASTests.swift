@@ -14,6 +14,17 @@ final class BLASTests: XCTestCase {
         } }
     }
 
+    func testSyrkFillsTheUpperTriangleOfTheGramMatrixOnly() {
+        let (k, n) = (6, 4)
+        let a = (0..<(k * n)).map { Float(($0 * 7) % 11) - 5 }
+        var c = [Float](repeating: -1, count: n * n)
+        BLAS.ssyrkUpperTransposed(n: n, k: k, alpha: 0.5, a: a, lda: n, c: &c, ldc: n)
+        for i in 0..<n { for j in 0..<n {
+            let gram = 0.5 * (0..<k).reduce(Float(0)) { $0 + a[$1 * n + i] * a[$1 * n + j] }
+            XCTAssertEqual(c[i * n + j], j >= i ? gram : -1, accuracy: 1e-4, "C[\(i)][\(j)]")
+        } }
+    }
+
     func testParallelForEachVisitsEveryIndexOnce() {
         var hits = [Int](repeating: 0, count: 1000)
         hits.withUnsafeMutableBufferPointer { buf in
