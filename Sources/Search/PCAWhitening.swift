@@ -131,32 +131,36 @@ public struct PCAWhitening: Sendable, Equatable {
 
     /// Whitens every row; `normalize` L2-normalises the results (what search uses).
     public func apply(_ features: VectorMatrix, normalize: Bool = true) -> VectorMatrix {
+        guard features.count > 0 else { return VectorMatrix(dimension: outputDimension, values: []) }
+        return VectorMatrix(count: features.count, dimension: outputDimension) { output in
+            apply(features, rows: 0..<features.count, normalize: normalize, into: output)
+        }
+    }
+
+    /// Whitens rows `rows` of `features` into `output` (`rows.count × outputDimension` floats). Rows are
+    /// centred a block at a time into one small buffer and projected straight into `output`: at a million
+    /// rows a full centred copy alone would be 5 GB.
+    public func apply(_ features: VectorMatrix, rows: Range<Int>, normalize: Bool = true, into output: UnsafeMutablePointer<Float>) {
         precondition(features.dimension == inputDimension,
                      "PCAWhitening: rows have \(features.dimension) values, fitted on \(inputDimension)")
-        let n = features.count
-        guard n > 0 else { return VectorMatrix(dimension: outputDimension, values: []) }
-        // Centred a block of rows at a time into one small buffer, projected straight into the result:
-        // at a million rows a full centred copy alone would be 5 GB.
-        let block = 4096
-        var centred = [Float](repeating: 0, count: min(block, n) * inputDimension)
-        return VectorMatrix(count: n, dimension: outputDimension) { output in
-            for start in stride(from: 0, to: n, by: block) {
-                let rows = min(block, n - start)
-                centred.withUnsafeMutableBufferPointer {
-                    Self.prepareRows(features, start: start, count: rows, inputPower: inputPower, mean: mean, into: $0.baseAddress!)
-                }
-                let target = output + start * outputDimension
-                BLAS.sgemm(transB: true, m: rows, n: outputDimension, k: inputDimension, a: centred, lda: inputDimension,
-                           b: projection, ldb: inputDimension, c: target, ldc: outputDimension)
-                guard normalize else { continue }
-                let width = outputDimension
-                Parallel.forEach(rows) { r in
-                    let values = target + r * width
-                    var sum: Float = 0
-                    for j in 0..<width { sum += values[j] * values[j] }
-                    let norm = sum.squareRoot()
-                    if norm > 0 { for j in 0..<width { values[j] /= norm } }
-                }
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= features.count, "PCAWhitening: rows \(rows) of \(features.count)")
+        let block = Self.block, width = outputDimension
+        var centred = [Float](repeating: 0, count: min(block, rows.count) * inputDimension)
+        for start in stride(from: rows.lowerBound, to: rows.upperBound, by: block) {
+            let count = min(block, rows.upperBound - start)
+            centred.withUnsafeMutableBufferPointer {
+                Self.prepareRows(features, start: start, count: count, inputPower: inputPower, mean: mean, into: $0.baseAddress!)
+            }
+            let target = output + (start - rows.lowerBound) * width
+            BLAS.sgemm(transB: true, m: count, n: width, k: inputDimension, a: centred, lda: inputDimension,
+                       b: projection, ldb: inputDimension, c: target, ldc: width)
+            guard normalize else { continue }
+            Parallel.forEach(count) { r in
+                let values = target + r * width
+                var sum: Float = 0
+                for j in 0..<width { sum += values[j] * values[j] }
+                let norm = sum.squareRoot()
+                if norm > 0 { for j in 0..<width { values[j] /= norm } }
             }
         }
     }

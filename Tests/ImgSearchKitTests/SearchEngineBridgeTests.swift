@@ -119,4 +119,33 @@ final class SearchEngineBridgeTests: XCTestCase {
         XCTAssertNil(engine.bridgeWeight)
         XCTAssertEqual(try engine.search(text: "pattern", k: 8).count, 8)
     }
+
+    /// Rows added while an engine serves: its refreshed snapshot derives only the new fused and whitened rows
+    /// from the previous snapshot's, and must answer exactly as an engine opened afresh on the grown index.
+    func testARefreshedSnapshotAnswersLikeAFreshOne() throws {
+        let items = try catalog()
+        let (model, modelDirectory) = try makeModel(items)
+        let bridge = try StandardLabelBridge.load(cacheDirectory: root)
+        let directory = try buildIndex("growing", items: Array(items.prefix(5)), model: model, modelDirectory: modelDirectory,
+                                       bridge: bridge)
+        var options = SearchEngine.Options(bridgeWeight: 2)
+        options.showProgress = false
+        options.refreshInterval = 0
+        let serving = try SearchEngine(indexDirectory: directory, options: options)
+        let query = URL(fileURLWithPath: items[6].image)
+        XCTAssertEqual(try serving.search(imageAt: query, k: 8).count, 5)
+        XCTAssertEqual(try serving.search(text: "pattern", k: 8).count, 5)
+
+        let indexer = try Indexer(model: model, extractor: FeatureExtractor(backbone: try EfficientNetLite0.pretrained(), cache: nil),
+                                  bridge: bridge)
+        XCTAssertEqual(try indexer.index(items, into: try indexer.openStore(at: directory), options: .init(showProgress: false)).added, 3)
+        let fresh = try SearchEngine(indexDirectory: directory, options: options)
+        for (refreshed, expected) in [(try serving.search(imageAt: query, k: 8), try fresh.search(imageAt: query, k: 8)),
+                                      (try serving.search(text: "pattern 3", k: 8), try fresh.search(text: "pattern 3", k: 8))] {
+            XCTAssertEqual(refreshed.map(\.id), expected.map(\.id))
+            XCTAssertEqual(refreshed.count, 8)
+            for (a, b) in zip(refreshed, expected) { XCTAssertEqual(a.distance, b.distance, accuracy: 1e-5) }
+        }
+        XCTAssertEqual(try serving.search(imageAt: query, k: 1).first?.id, items[6].id)
+    }
 }

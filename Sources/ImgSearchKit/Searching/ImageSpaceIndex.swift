@@ -9,6 +9,8 @@ struct ImageSpaceIndex: @unchecked Sendable {
     let searcher: VectorSearcher
     /// Set for the whitened space: applied to GeM features of queries.
     let whitening: PCAWhitening?
+    /// The mapped rows `vectors` were derived from (whitened space), so the next snapshot can reuse them.
+    let source: VectorMatrix?
 }
 
 /// Row-wise L2 normalisation (cosine geometry under Euclidean distance), by the joint model's layer.

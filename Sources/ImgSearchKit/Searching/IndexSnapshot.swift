@@ -19,6 +19,8 @@ final class IndexSnapshot: @unchecked Sendable {
     private let options: SearchEngine.Options
     private let lock = NSLock()
     private var imageSpaces: [SearchEngine.ImageSpace: ImageSpaceIndex] = [:]
+    /// The previous snapshot's whitened space, kept until this one builds its own from it.
+    private var inheritedWhitened: ImageSpaceIndex?
 
     /// Where graphs and the whitening live inside the index directory.
     static func searchDirectory(_ index: URL) -> URL { index.appendingPathComponent("search") }
@@ -27,7 +29,8 @@ final class IndexSnapshot: @unchecked Sendable {
         self.store = store
         self.options = options
         joint = try store.vectors("joint")
-        text = try TextRows(store: store, joint: joint, bridgeWeight: options.bridgeWeight)
+        text = try TextRows(store: store, joint: joint, bridgeWeight: options.bridgeWeight, previous: previous?.text)
+        inheritedWhitened = previous?.whitenedForReuse()
         rowCount = joint.count
         owners = try store.rowOwners()
         itemCount = try store.itemCount()
@@ -66,6 +69,13 @@ final class IndexSnapshot: @unchecked Sendable {
 
     // MARK: Image spaces
 
+    /// The whitened space a next snapshot can start from: this one's, or the one it inherited and has not used yet.
+    private func whitenedForReuse() -> ImageSpaceIndex? {
+        lock.lock()
+        defer { lock.unlock() }
+        return imageSpaces[.whitened] ?? inheritedWhitened
+    }
+
     /// The collection in `space` with its searcher, built on first use.
     func imageSpace(_ space: SearchEngine.ImageSpace) throws -> ImageSpaceIndex {
         lock.lock()
@@ -75,15 +85,23 @@ final class IndexSnapshot: @unchecked Sendable {
         switch space {
         case .joint:
             let searcher = text.bridgeWeight == nil ? textSearcher : .exact(ExactSearch(joint))
-            built = ImageSpaceIndex(vectors: joint, searcher: searcher, whitening: nil)
+            built = ImageSpaceIndex(vectors: joint, searcher: searcher, whitening: nil, source: nil)
         case .raw:
             let normalized = CosineSpace.rows(try store.vectors("max"))
-            built = ImageSpaceIndex(vectors: normalized, searcher: .exact(ExactSearch(normalized)), whitening: nil)
+            built = ImageSpaceIndex(vectors: normalized, searcher: .exact(ExactSearch(normalized)), whitening: nil, source: nil)
         case .whitened:
             let gem = try store.vectors("gem")
             let whitening = try loadOrFitWhitening(gem)
-            let whitened = whitening.apply(gem)
-            built = ImageSpaceIndex(vectors: whitened, searcher: .exact(ExactSearch(whitened)), whitening: whitening)
+            let earlier = inheritedWhitened.flatMap { old -> VectorMatrix? in
+                guard old.whitening == whitening, let source = old.source,
+                      DerivedRows.sameLeadingRows(source, gem, rows: source.count) else { return nil }
+                return old.vectors
+            }
+            let whitened = DerivedRows.build(count: gem.count, dimension: whitening.outputDimension, previous: earlier) { rows, out in
+                whitening.apply(gem, rows: rows, into: out)
+            }
+            inheritedWhitened = nil
+            built = ImageSpaceIndex(vectors: whitened, searcher: .exact(ExactSearch(whitened)), whitening: whitening, source: gem)
         }
         imageSpaces[space] = built
         return built
@@ -108,15 +126,19 @@ struct TextRows: @unchecked Sendable {
     let rows: VectorMatrix
     /// λ when the rows are fused, nil when they are the joint rows.
     let bridgeWeight: Float?
+    /// The mapped rows the fused rows were made from (nil when not fused), to reuse them at the next refresh.
+    let sources: (joint: VectorMatrix, bridge: VectorMatrix)?
     /// Each λ has its own HNSW graph file, so changing `--bridge-weight` never reuses a wrong graph.
     var graphFileName: String { bridgeWeight.map { String(format: "joint+bridge-%.3f.hnsw", $0) } ?? "joint.hnsw" }
 
     /// `joint` is the store's joint matrix as already mapped: the bridge rows are cut to its row
-    /// count, since an indexer may commit more rows between the two reads.
-    init(store: SQLiteIndexStore, joint: VectorMatrix, bridgeWeight: Float) throws {
+    /// count, since an indexer may commit more rows between the two reads. `previous` lends the fused
+    /// rows it already made from the same leading rows.
+    init(store: SQLiteIndexStore, joint: VectorMatrix, bridgeWeight: Float, previous: TextRows? = nil) throws {
         guard bridgeWeight > 0, store.vectorSets.contains(where: { $0.name == "bridge" }) else {
             rows = joint
             self.bridgeWeight = nil
+            sources = nil
             return
         }
         let bridge = try store.vectors("bridge")
@@ -124,10 +146,19 @@ struct TextRows: @unchecked Sendable {
             throw StoreError(.corrupt, file: store.directory.path,
                              reason: "\(joint.count) joint rows but \(bridge.count) bridge rows (run imgsearch index --check)")
         }
-        rows = VectorMatrix(count: joint.count, dimension: joint.dimension + bridge.dimension) { destination in
-            LabelBridge.fuseRows(rows: joint.count, joint: joint.baseAddress, jointWidth: joint.dimension, bridge: bridge.baseAddress,
-                                 bridgeWidth: bridge.dimension, weight: bridgeWeight, into: destination)
+        let earlier = previous.flatMap { old -> VectorMatrix? in
+            guard old.bridgeWeight == bridgeWeight, let sources = old.sources, old.rows.count <= joint.count,
+                  DerivedRows.sameLeadingRows(sources.joint, joint, rows: old.rows.count),
+                  DerivedRows.sameLeadingRows(sources.bridge, bridge, rows: old.rows.count) else { return nil }
+            return old.rows
+        }
+        let (jointWidth, bridgeWidth) = (joint.dimension, bridge.dimension)
+        rows = DerivedRows.build(count: joint.count, dimension: jointWidth + bridgeWidth, previous: earlier) { range, out in
+            LabelBridge.fuseRows(rows: range.count, joint: joint.baseAddress + range.lowerBound * jointWidth, jointWidth: jointWidth,
+                                 bridge: bridge.baseAddress + range.lowerBound * bridgeWidth, bridgeWidth: bridgeWidth,
+                                 weight: bridgeWeight, into: out)
         }
         self.bridgeWeight = bridgeWeight
+        sources = (joint, bridge)
     }
 }
