@@ -39,11 +39,6 @@ enum MiniLMBenchmark {
 
     /// Wall-clock and process CPU seconds of `body`.
     private static func measure(_ body: () -> Void) -> (wall: Double, cpu: Double) {
-        func cpuSeconds() -> Double {
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-        }
         let start = DispatchTime.now().uptimeNanoseconds, cpuStart = cpuSeconds()
         body()
         return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, cpuSeconds() - cpuStart)

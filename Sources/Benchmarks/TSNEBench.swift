@@ -33,10 +33,4 @@ enum TSNEBenchmark {
         let json = try JSONSerialization.data(withJSONObject: ["bench": "tsne", "figures": figures], options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
     }
-
-    private static func cpuSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
 }

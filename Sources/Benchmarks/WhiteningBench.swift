@@ -43,10 +43,4 @@ enum WhiteningBenchmark {
         let json = try JSONSerialization.data(withJSONObject: ["bench": "whitening", "figures": figures], options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
     }
-
-    private static func cpuSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
 }
