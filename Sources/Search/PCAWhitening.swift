@@ -177,6 +177,13 @@ public struct PCAWhitening: Sendable, Equatable {
     static let fileVersion: UInt32 = 2
 
     public func save(to url: URL) throws {
+        try ChecksummedFile.write(serialized(), to: url, magic: Self.fileMagic, version: Self.fileVersion)
+    }
+
+    /// A checksum of everything that defines this whitening: rows whitened by an equal fingerprint are interchangeable.
+    public var fingerprint: UInt64 { ChecksummedFile.checksum(serialized()) }
+
+    private func serialized() -> Data {
         var writer = ByteWriter()
         writer.append(UInt32(inputDimension))
         writer.append(UInt32(outputDimension))
@@ -185,7 +192,7 @@ public struct PCAWhitening: Sendable, Equatable {
         writer.append(array: mean)
         writer.append(array: eigenvalues)
         writer.append(array: projection)
-        try ChecksummedFile.write(writer.data, to: url, magic: Self.fileMagic, version: Self.fileVersion)
+        return writer.data
     }
 
     public static func load(from url: URL) throws -> PCAWhitening {

@@ -148,4 +148,34 @@ final class SearchEngineBridgeTests: XCTestCase {
         }
         XCTAssertEqual(try serving.search(imageAt: query, k: 1).first?.id, items[6].id)
     }
+
+    /// `imgsearch index` saves the whitened rows beside the whitening; an engine maps them (and whitens only
+    /// rows added since) instead of whitening the collection, and must answer exactly as without them.
+    /// Damaged or stale saved rows are ignored.
+    func testSavedWhitenedRowsAnswerLikeWhiteningAtSearchTime() throws {
+        let items = try catalog()
+        let (model, modelDirectory) = try makeModel(items)
+        let directory = try buildIndex("saved", items: Array(items.prefix(6)), model: model, modelDirectory: modelDirectory,
+                                       bridge: nil)
+        try WhiteningFile.refit(indexDirectory: directory)
+        let saved = directory.appendingPathComponent("search/whitened.bin")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: saved.path))
+        let indexer = try Indexer(model: model, extractor: FeatureExtractor(backbone: try EfficientNetLite0.pretrained(), cache: nil))
+        XCTAssertEqual(try indexer.index(items, into: try indexer.openStore(at: directory), options: .init(showProgress: false)).added, 2)
+
+        let query = URL(fileURLWithPath: items[7].image)
+        func results() throws -> [SearchResult] { try engine(directory, bridgeWeight: 0).search(imageAt: query, k: 8) }
+        let fromSaved = try results()   // 6 saved rows, 2 whitened now
+        let bytes = try Data(contentsOf: saved)
+        try bytes.prefix(bytes.count - 8).write(to: saved)
+        let fromDamaged = try results()
+        try FileManager.default.removeItem(at: saved)
+        let computed = try results()
+        XCTAssertEqual(computed.count, 8)
+        XCTAssertEqual(computed.first?.id, items[7].id)
+        for other in [fromSaved, fromDamaged] {
+            XCTAssertEqual(other.map(\.id), computed.map(\.id))
+            for (a, b) in zip(other, computed) { XCTAssertEqual(a.distance, b.distance, accuracy: 1e-5) }
+        }
+    }
 }

@@ -131,6 +131,29 @@ final class PCAWhiteningTests: XCTestCase {
         }
     }
 
+    func testSavedRowsMapBackAndADamagedFileIsAnError() throws {
+        let directory = try SyntheticData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("rows.bin")
+        let rows = correlatedData(count: 50, dimension: 6, seed: 27)
+        try rows.save(to: file)
+        let mapped = try VectorMatrix(savedFile: file)
+        XCTAssertEqual(mapped.count, 50)
+        XCTAssertEqual(mapped.values, rows.values)
+        var bytes = try Data(contentsOf: file)
+        bytes[bytes.count - 3] ^= 0xFF
+        try bytes.write(to: file)
+        XCTAssertThrowsError(try VectorMatrix(savedFile: file)) { XCTAssertEqual(($0 as? SearchError)?.kind, .checksumMismatch) }
+    }
+
+    func testTheFingerprintTellsWhitenings() throws {
+        let data = correlatedData(count: 300, dimension: 8, seed: 28)
+        let a = try PCAWhitening.fit(data, outputDimension: 6), again = try PCAWhitening.fit(data, outputDimension: 6)
+        XCTAssertEqual(a.fingerprint, again.fingerprint)
+        XCTAssertNotEqual(a.fingerprint, try PCAWhitening.fit(data, outputDimension: 5).fingerprint)
+        XCTAssertNotEqual(a.fingerprint, try PCAWhitening.fit(data, outputDimension: 6, inputPower: 0.5).fingerprint)
+    }
+
     func testSaveLoadRoundTrip() throws {
         let directory = try SyntheticData.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -92,14 +92,16 @@ final class IndexSnapshot: @unchecked Sendable {
         case .whitened:
             let gem = try store.vectors("gem")
             let whitening = try loadOrFitWhitening(gem)
+            // Whitened rows to start from: the previous snapshot's, else those saved at index time (mapped).
             let earlier = inheritedWhitened.flatMap { old -> VectorMatrix? in
                 guard old.whitening == whitening, let source = old.source,
                       DerivedRows.sameLeadingRows(source, gem, rows: source.count) else { return nil }
                 return old.vectors
-            }
-            let whitened = DerivedRows.build(count: gem.count, dimension: whitening.outputDimension, previous: earlier) { rows, out in
-                whitening.apply(gem, rows: rows, into: out)
-            }
+            } ?? WhitenedRows.load(whitening: whitening, gem: gem, in: store.directory)
+            let whitened = earlier?.count == gem.count ? earlier!
+                : DerivedRows.build(count: gem.count, dimension: whitening.outputDimension, previous: earlier) { rows, out in
+                    whitening.apply(gem, rows: rows, into: out)
+                }
             inheritedWhitened = nil
             built = ImageSpaceIndex(vectors: whitened, searcher: .exact(ExactSearch(whitened)), whitening: whitening, source: gem)
         }
