@@ -42,7 +42,7 @@ enum LabelBridgeBenchmark {
             let batch = try images[start..<min(start + 32, images.count)].map { try ImageDecoder.decode(contentsOf: $0, hintSize: 224) }
             let output = backbone.forward(ImageBatch.make(batch, backbone.preprocessing))
             logits += output.logits?.data ?? []
-            pooled += (pooling == "gem" ? output.gemPooled : pooling == "avg" ? output.avgPooled : output.maxPooled).data
+            pooled += output.pooled(pooling).data
         }
         guard logits.count == images.count * 1000 else { throw BenchmarkUsage("label-bridge: the backbone returned no ImageNet logits") }
         return (Tensor(shape: [images.count, 1000], data: logits),

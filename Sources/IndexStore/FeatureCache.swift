@@ -15,6 +15,11 @@ public struct CachedFeatures: Sendable, Equatable {
         self.avgPooled = avgPooled
         self.logits = logits
     }
+
+    /// The pooled vector a model's config names: "gem", "avg", else max (`JointModelConfig.pooling`).
+    public func pooled(_ pooling: String) -> [Float] {
+        pooling == "gem" ? gemPooled : pooling == "avg" ? avgPooled : maxPooled
+    }
 }
 
 /// A persistent cache of backbone features keyed by (SHA-256 of the image file's bytes,

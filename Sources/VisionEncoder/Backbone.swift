@@ -18,6 +18,11 @@ public struct BackboneOutput: Sendable {
         self.maxPooled = maxPooled; self.avgPooled = avgPooled; self.gemPooled = gemPooled; self.logits = logits
     }
 
+    /// The pooled features a model's config names: "gem", "avg", else max (`JointModelConfig.pooling`).
+    public func pooled(_ pooling: String) -> Tensor {
+        pooling == "gem" ? gemPooled : pooling == "avg" ? avgPooled : maxPooled
+    }
+
     /// Pools an [N, H, W, C] map three ways.
     public init(pooling map: Tensor, logits: Tensor?) {
         let pooled = GlobalPooling.maxAverageGeM(map)

@@ -159,7 +159,7 @@ public final class Indexer {
         }
         var embeddings: Tensor?, bridgeVectors: Tensor?
         if !encoded.isEmpty {
-            let pooled = encoded.flatMap { pooledFeature($0.features) }
+            let pooled = encoded.flatMap { $0.features.features.pooled(model.pooling) }
             embeddings = model.embedImages(features: Tensor(shape: [encoded.count, pooled.count / encoded.count], data: pooled))
             if let bridge {
                 let logits = encoded.flatMap { $0.features.features.logits ?? [] }
@@ -190,14 +190,6 @@ public final class Indexer {
                 }
                 return ItemUpdate(item: indexItem(item, hash: hash), vectors: vectors)
             }
-        }
-    }
-
-    private func pooledFeature(_ features: ImageFeatures) -> [Float] {
-        switch model.pooling {
-        case "gem": return features.features.gemPooled
-        case "avg": return features.features.avgPooled
-        default: return features.features.maxPooled
         }
     }
 

@@ -52,8 +52,7 @@ public enum PlotBuilder {
         var kept: [PlotItem] = [], rows: [Float] = [], failures = 0
         for (item, result) in zip(items, results) {
             guard case .success(let features) = result else { failures += 1; continue }
-            let f = features.features
-            rows += model.config.pooling == "gem" ? f.gemPooled : model.config.pooling == "avg" ? f.avgPooled : f.maxPooled
+            rows += features.features.pooled(model.config.pooling)
             kept.append(PlotItem(id: item.id, caption: item.caption, image: item.image))
         }
         if failures > 0 { log("\(failures) images could not be read and are left out") }

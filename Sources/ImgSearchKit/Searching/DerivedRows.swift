@@ -6,10 +6,11 @@ import Search
 /// so a refresh while `imgsearch index` runs costs the new rows, not the whole collection.
 enum DerivedRows {
     /// `count × dimension` rows: `previous`'s rows first (when given), then `derive(range, destination)`
-    /// for the rest.
+    /// for the rest. A `previous` that already has every row is returned as it is (no copy; it may be mapped).
     static func build(count: Int, dimension: Int, previous: VectorMatrix?,
                       derive: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> VectorMatrix {
-        VectorMatrix(count: count, dimension: dimension) { out in
+        if let previous, previous.dimension == dimension, previous.count == count { return previous }
+        return VectorMatrix(count: count, dimension: dimension) { out in
             var start = 0
             if let previous, previous.dimension == dimension, previous.count <= count {
                 out.update(from: previous.baseAddress, count: previous.count * dimension)

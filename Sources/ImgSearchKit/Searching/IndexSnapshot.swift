@@ -98,10 +98,9 @@ final class IndexSnapshot: @unchecked Sendable {
                       DerivedRows.sameLeadingRows(source, gem, rows: source.count) else { return nil }
                 return old.vectors
             } ?? WhitenedRows.load(whitening: whitening, gem: gem, in: store.directory)
-            let whitened = earlier?.count == gem.count ? earlier!
-                : DerivedRows.build(count: gem.count, dimension: whitening.outputDimension, previous: earlier) { rows, out in
-                    whitening.apply(gem, rows: rows, into: out)
-                }
+            let whitened = DerivedRows.build(count: gem.count, dimension: whitening.outputDimension, previous: earlier) { rows, out in
+                whitening.apply(gem, rows: rows, into: out)
+            }
             inheritedWhitened = nil
             built = ImageSpaceIndex(vectors: whitened, searcher: .exact(ExactSearch(whitened)), whitening: whitening, source: gem)
         }

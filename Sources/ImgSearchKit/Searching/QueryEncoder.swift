@@ -68,8 +68,7 @@ final class QueryEncoder: @unchecked Sendable {
     func embed(features: CachedFeatures) throws -> [Float] {
         try serialized {
             let model = try model()
-            let pooled = model.config.pooling == "gem" ? features.gemPooled
-                : model.config.pooling == "avg" ? features.avgPooled : features.maxPooled
+            let pooled = features.pooled(model.config.pooling)
             return model.embedImages(features: Tensor(shape: [1, pooled.count], data: pooled)).data
         }
     }

@@ -35,8 +35,7 @@ public struct EvaluationResult: Codable {
         if let fused = textToImageWithBridge, let weight = bridgeWeight {
             out.append(String(format: "text→image with the label bridge (λ %.2f) ", weight) + fused.summary)
         }
-        out += [
-                   "image→text   \(imageToText.summary)"]
+        out.append("image→text   \(imageToText.summary)")
         if let i2i = imageToImage {
             out.append("image→image (within groups) trained embedding   \(i2i.trainedEmbedding.summary)")
             out.append("image→image (within groups) raw features cosine \(i2i.rawFeaturesCosine.summary)")
