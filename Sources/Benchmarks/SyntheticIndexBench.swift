@@ -6,14 +6,15 @@ import JointEmbedding
 import TextEncoder
 import Tensor
 
-/// `imgsearch-bench synthetic-index OUT_DIR [--items 70000] [--seed 1]`
+/// `imgsearch-bench synthetic-index OUT_DIR [--items 70000] [--seed 1] [--bridge]`
 ///
 /// Writes an index of synthetic items through the store's API, for the server load benchmark
 /// (scripts/bench/server.sh): a freshly initialised GRU joint model (so text queries pay the
 /// real text-encoder cost) in OUT_DIR/model, and OUT_DIR/index with `--items` items whose
 /// titles are random product phrases and whose joint vectors are random unit vectors. Every
 /// item shares one small PNG. The index records the model, so `imgsearch serve --index
-/// OUT_DIR/index` needs nothing else.
+/// OUT_DIR/index` needs nothing else. `--bridge` adds random label-bridge rows (MiniLM's 384 dimensions), so
+/// text search fuses them as on a real index (scripts/bench/fused-rows.sh).
 enum SyntheticIndexBenchmark {
     static let colors = ["red", "blue", "green", "black", "white", "yellow", "pink", "brown", "grey", "purple", "orange", "navy"]
     static let materials = ["leather", "cotton", "wool", "silk", "denim", "linen", "suede", "canvas", "velvet", "knit"]
@@ -23,7 +24,7 @@ enum SyntheticIndexBenchmark {
 
     static func run(_ args: [String]) throws {
         guard let out = args.first, !out.hasPrefix("-") else {
-            throw BenchmarkUsage("synthetic-index OUT_DIR [--items 70000] [--seed 1]")
+            throw BenchmarkUsage("synthetic-index OUT_DIR [--items 70000] [--seed 1] [--bridge]")
         }
         func option(_ name: String) -> Int? { args.firstIndex(of: name).flatMap { args.indices.contains($0 + 1) ? Int(args[$0 + 1]) : nil } }
         let count = option("--items") ?? 70_000
@@ -46,8 +47,10 @@ enum SyntheticIndexBenchmark {
         var gradient = [UInt8]()
         for pixel in 0..<(32 * 32) { gradient += [UInt8(pixel % 32 * 8), UInt8(pixel / 32 * 8), 160, 255] }
         try PNGWriter.write(rgba: gradient, width: 32, height: 32, to: image)
+        let bridgeDimension = args.contains("--bridge") ? 384 : nil
         let sets = [VectorSetSpec(name: "joint", dimension: config.embeddingDimension),
                     VectorSetSpec(name: "gem", dimension: featureDimension), VectorSetSpec(name: "max", dimension: featureDimension)]
+            + (bridgeDimension.map { [VectorSetSpec(name: "bridge", dimension: $0)] } ?? [])
         let store = try SQLiteIndexStore.openForWriting(at: indexDirectory, modelIdentifier: model.identifier, vectorSets: sets)
         let progress = ProgressBar("synthetic items", total: count)
         for start in stride(from: 0, to: count, by: 5000) {
@@ -56,8 +59,10 @@ enum SyntheticIndexBenchmark {
                 let item = IndexItem(id: String(format: "syn-%06d", index), source: "synthetic", title: title,
                                      description: "synthetic item \(index)", category: "synthetic", group: title,
                                      image: image.path, contentHash: String(index))
-                return ItemUpdate(item: item, vectors: ["joint": unitVector(config.embeddingDimension, &rng),
-                                                        "gem": unitVector(featureDimension, &rng), "max": unitVector(featureDimension, &rng)])
+                var vectors = ["joint": unitVector(config.embeddingDimension, &rng),
+                               "gem": unitVector(featureDimension, &rng), "max": unitVector(featureDimension, &rng)]
+                if let bridgeDimension { vectors["bridge"] = unitVector(bridgeDimension, &rng) }
+                return ItemUpdate(item: item, vectors: vectors)
             }
             try store.upsert(batch)
             progress.advance(by: batch.count)

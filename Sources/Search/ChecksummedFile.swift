@@ -10,33 +10,74 @@ enum ChecksummedFile {
     static let headerSize = 8 + 4 + 4 + 8 + 8
 
     static func write(_ payload: Data, to url: URL, magic: String, version: UInt32) throws {
+        try write(to: url, magic: magic, version: version) { sink in
+            try payload.withUnsafeBytes { try sink.write($0) }
+        }
+    }
+
+    /// Streams the payload `body` writes, checksumming as it goes and filling in the header last, so a payload
+    /// of gigabytes (whitened rows of a million items) never has to exist in memory as one block.
+    static func write(to url: URL, magic: String, version: UInt32, body: (inout PayloadSink) throws -> Void) throws {
         precondition(magic.utf8.count == 8, "magic must be 8 bytes")
-        var header = ByteWriter()
-        header.append(bytes: Array(magic.utf8))
-        header.append(version)
-        header.append(UInt32(0))  // reserved, keeps the fields 8-byte aligned
-        header.append(UInt64(payload.count))
-        header.append(checksum(payload))
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw SearchError(.io, file: url.path, "cannot write: \(String(cString: strerror(errno)))")
+        }
         do {
-            var whole = header.data
-            whole.append(payload)
-            try whole.write(to: temporary)
+            defer { close(descriptor) }
+            var sink = PayloadSink(descriptor: descriptor, file: temporary.path, offset: headerSize)
+            try body(&sink)
+            var header = ByteWriter()
+            header.append(bytes: Array(magic.utf8))
+            header.append(version)
+            header.append(UInt32(0))  // reserved, keeps the fields 8-byte aligned
+            header.append(UInt64(sink.offset - headerSize))
+            header.append(sink.checksum.value)
+            var headerSink = PayloadSink(descriptor: descriptor, file: temporary.path, offset: 0)
+            try header.data.withUnsafeBytes { try headerSink.write($0) }
             // POSIX rename replaces atomically; Foundation's replaceItemAt fails intermittently on Linux.
             guard rename(temporary.path, url.path) == 0 else {
                 throw SearchError(.io, file: url.path, "cannot replace: \(String(cString: strerror(errno)))")
             }
-        } catch let error as SearchError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw SearchError(.io, file: url.path, "cannot write: \(error.localizedDescription)")
+            unlink(temporary.path)
+            throw error as? SearchError ?? SearchError(.io, file: url.path, "cannot write: \(error.localizedDescription)")
         }
     }
 
-    /// The payload after checking magic, version, length and checksum. The file is memory-mapped.
+    /// Where a streamed payload goes: positioned writes (no seeking), with the checksum kept up to date.
+    struct PayloadSink {
+        let descriptor: Int32
+        let file: String
+        fileprivate(set) var offset: Int
+        fileprivate(set) var checksum = WordChecksum()
+
+        fileprivate init(descriptor: Int32, file: String, offset: Int) {
+            self.descriptor = descriptor
+            self.file = file
+            self.offset = offset
+        }
+
+        mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+            checksum.add(bytes)
+            var done = 0
+            while done < bytes.count {
+                let written = pwrite(descriptor, bytes.baseAddress! + done, min(bytes.count - done, 1 << 30), off_t(offset))
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else {
+                    throw SearchError(.io, file: file, "cannot write: \(written < 0 ? String(cString: strerror(errno)) : "no space")")
+                }
+                done += written
+                offset += written
+            }
+        }
+
+        mutating func write<T>(_ values: UnsafeBufferPointer<T>) throws { try write(UnsafeRawBufferPointer(values)) }
+    }
+
+    /// The payload after checking magic, version, length and checksum: a slice of the memory-mapped file.
     static func read(_ url: URL, magic: String, version: UInt32) throws -> Data {
         let data: Data
         do {
@@ -59,27 +100,58 @@ enum ChecksummedFile {
         guard data.count - headerSize == Int(length) else {
             throw SearchError(.truncated, file: url.path, "payload is \(data.count - headerSize) bytes, header says \(length)")
         }
-        let payload = data.subdata(in: headerSize..<data.count)
+        let payload = data[headerSize...]  // a slice of the mapping, not a copy (readers index it from 0 through ByteReader)
         guard checksum(payload) == expected else {
             throw SearchError(.checksumMismatch, file: url.path, "payload checksum does not match: the file is damaged")
         }
         return payload
     }
 
-    /// FNV-1a over 64-bit words (then the tail bytes): fast enough for hundreds of MB, catches damage.
     static func checksum(_ data: Data) -> UInt64 {
-        data.withUnsafeBytes { raw in
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            let prime: UInt64 = 0x100_0000_01b3
-            let words = raw.count / 8
-            for i in 0..<words {
-                hash = (hash ^ raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) &* prime
+        var checksum = WordChecksum()
+        data.withUnsafeBytes { checksum.add($0) }
+        return checksum.value
+    }
+}
+
+/// FNV-1a over 64-bit little-endian words, then the tail bytes: fast enough for gigabytes, catches damage.
+/// Fed in pieces of any size (a streamed payload) it gives the same value as over the whole payload.
+struct WordChecksum {
+    private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    private var pending: UInt64 = 0
+    private var pendingBytes = 0
+    private static let prime: UInt64 = 0x100_0000_01b3
+
+    mutating func add(_ raw: UnsafeRawBufferPointer) {
+        var index = 0
+        while pendingBytes > 0 && index < raw.count {  // complete a word split across two pieces
+            pending |= UInt64(raw[index]) << (8 * UInt64(pendingBytes))
+            pendingBytes += 1
+            index += 1
+            if pendingBytes == 8 {
+                hash = (hash ^ pending) &* Self.prime
+                (pending, pendingBytes) = (0, 0)
             }
-            for i in (words * 8)..<raw.count {
-                hash = (hash ^ UInt64(raw[i])) &* prime
-            }
-            return hash
         }
+        let words = (raw.count - index) / 8
+        var local = hash
+        for word in 0..<words {
+            local = (local ^ raw.loadUnaligned(fromByteOffset: index + word * 8, as: UInt64.self)) &* Self.prime
+        }
+        hash = local
+        index += words * 8
+        while index < raw.count {
+            pending |= UInt64(raw[index]) << (8 * UInt64(pendingBytes))
+            pendingBytes += 1
+            index += 1
+        }
+    }
+
+    /// The checksum of everything added: the leftover bytes (fewer than 8) are hashed one by one.
+    var value: UInt64 {
+        var result = hash
+        for byte in 0..<pendingBytes { result = (result ^ ((pending >> (8 * UInt64(byte))) & 0xff)) &* Self.prime }
+        return result
     }
 }
 

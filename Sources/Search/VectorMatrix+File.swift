@@ -9,13 +9,32 @@ extension VectorMatrix {
     /// Payload: row count (UInt64), dimension (UInt32), reserved (UInt32), then the rows.
     static let payloadHeaderSize = 16
 
+    /// Writes the rows straight from memory (or the mapped file they come from): no copy of the matrix.
     public func save(to url: URL) throws {
-        var writer = ByteWriter()
-        writer.append(UInt64(count))
-        writer.append(UInt32(dimension))
-        writer.append(UInt32(0))
-        writer.append(buffer: UnsafeBufferPointer(start: baseAddress, count: count * dimension))
-        try ChecksummedFile.write(writer.data, to: url, magic: Self.fileMagic, version: Self.fileVersion)
+        try Self.save(count: count, dimension: dimension, to: url, blockRows: count) { rows, _ in
+            baseAddress + rows.lowerBound * dimension
+        }
+    }
+
+    /// Writes `count × dimension` rows that `derive(rows, scratch)` makes block by block, into `scratch`
+    /// (room for `blockRows` rows) or anywhere it returns: a derived matrix (whitened, fused rows) of a million
+    /// items goes to disk without ever existing whole in memory.
+    public static func save(count: Int, dimension: Int, to url: URL, blockRows: Int = 4096,
+                            derive: (Range<Int>, UnsafeMutablePointer<Float>) -> UnsafePointer<Float>) throws {
+        precondition(dimension > 0 && count >= 0 && blockRows > 0, "VectorMatrix.save: \(count) rows of \(dimension)")
+        var header = ByteWriter()
+        header.append(UInt64(count))
+        header.append(UInt32(dimension))
+        header.append(UInt32(0))
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: min(count, blockRows) * dimension)
+        defer { scratch.deallocate() }
+        try ChecksummedFile.write(to: url, magic: fileMagic, version: fileVersion) { sink in
+            try header.data.withUnsafeBytes { try sink.write($0) }
+            for start in stride(from: 0, to: count, by: blockRows) {
+                let rows = start..<min(count, start + blockRows)
+                try sink.write(UnsafeBufferPointer(start: derive(rows, scratch), count: rows.count * dimension))
+            }
+        }
     }
 
     /// Maps rows written by `save(to:)` after checking the file's magic, version, length and checksum.

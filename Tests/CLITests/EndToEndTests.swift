@@ -64,6 +64,10 @@ final class EndToEndTests: XCTestCase {
                                        "--index", root.appendingPathComponent("index").path, "--quiet"], environment: env(root))
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stdout.contains("unchanged"), again.stdout)
+        // What search maps instead of deriving: the whitened rows and the fused text rows, saved by the first run.
+        let saved = Set(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("index/search").path))
+        XCTAssertTrue(saved.isSuperset(of: ["whitening.bin", "whitened.bin", "joint+bridge-2.000.bin"]), "\(saved)")
+        XCTAssertFalse(again.stdout.contains("text search rows"), "nothing new to save: \(again.stdout)")
         let check = try CLIRunner.run(["index", "--check", "--index", root.appendingPathComponent("index").path])
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
 

@@ -4,6 +4,7 @@ import Imaging
 import ImgSearchKit
 import IndexStore
 import JointEmbedding
+import Search
 import TextEncoder
 import VisionEncoder
 import XCTest
@@ -177,5 +178,47 @@ final class SearchEngineBridgeTests: XCTestCase {
             XCTAssertEqual(other.map(\.id), computed.map(\.id))
             for (a, b) in zip(other, computed) { XCTAssertEqual(a.distance, b.distance, accuracy: 1e-5) }
         }
+    }
+
+    /// `imgsearch index` saves the fused text rows of the default λ; an engine maps them (and fuses only rows added
+    /// since) and must answer exactly as when it fuses every row itself. Damaged saved rows are ignored, another λ
+    /// does not use them, and an update rewrites them only when rows were added.
+    func testSavedFusedTextRowsAnswerLikeFusingAtSearchTime() throws {
+        let items = try catalog()
+        let (model, modelDirectory) = try makeModel(items)
+        let bridge = try StandardLabelBridge.load(cacheDirectory: root)
+        let directory = try buildIndex("fused", items: Array(items.prefix(6)), model: model, modelDirectory: modelDirectory,
+                                       bridge: bridge)
+        XCTAssertTrue(try FusedTextRowsFile.update(indexDirectory: directory))
+        XCTAssertFalse(try FusedTextRowsFile.update(indexDirectory: directory), "already holds every row")
+        let saved = directory.appendingPathComponent("search/joint+bridge-2.000.bin")
+        let indexer = try Indexer(model: model, extractor: FeatureExtractor(backbone: try EfficientNetLite0.pretrained(), cache: nil),
+                                  bridge: bridge)
+        XCTAssertEqual(try indexer.index(items, into: try indexer.openStore(at: directory), options: .init(showProgress: false)).added, 2)
+
+        func results(_ weight: Float = 2) throws -> [SearchResult] { try engine(directory, bridgeWeight: weight).search(text: "pattern 3", k: 8) }
+        let fromSaved = try results()   // 6 saved rows, 2 fused now
+        let otherWeightWithFile = try results(0.5)
+        XCTAssertTrue(try FusedTextRowsFile.update(indexDirectory: directory), "2 rows added since")
+        let fromCurrent = try results()
+        let original = try Data(contentsOf: saved)
+        var damaged = original
+        damaged[damaged.count / 2] ^= 0xFF
+        try damaged.write(to: saved)
+        let fromDamaged = try results()
+        try FileManager.default.removeItem(at: saved)
+        let computed = try results()
+        XCTAssertEqual(computed.count, 8)
+        for other in [fromSaved, fromCurrent, fromDamaged] {
+            XCTAssertEqual(other.map(\.id), computed.map(\.id))
+            for (a, b) in zip(other, computed) { XCTAssertEqual(a.distance, b.distance, accuracy: 1e-5) }
+        }
+        XCTAssertEqual(otherWeightWithFile.map(\.distance), try results(0.5).map(\.distance))
+
+        // The engine does read the file: other rows under the same (valid) stamp change its answers.
+        try original.write(to: saved)
+        let rows = try VectorMatrix(savedFile: saved)
+        try VectorMatrix(rows: (0..<rows.count).reversed().map { rows.rowArray($0) }).save(to: saved)
+        XCTAssertNotEqual(try results().map(\.id), computed.map(\.id))
     }
 }

@@ -146,6 +146,46 @@ final class PCAWhiteningTests: XCTestCase {
         XCTAssertThrowsError(try VectorMatrix(savedFile: file)) { XCTAssertEqual(($0 as? SearchError)?.kind, .checksumMismatch) }
     }
 
+    /// Rows derived block by block stream to disk: blocks of 7 rows of 5 floats (140 bytes) split the checksum's
+    /// 8-byte words between writes, yet the file is byte for byte what saving the whole matrix writes, and its
+    /// header carries the checksum of the payload computed here independently.
+    func testRowsStreamedInBlocksMakeTheSameFileAsTheWholeMatrix() throws {
+        let directory = try SyntheticData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rows = correlatedData(count: 50, dimension: 5, seed: 29)
+        let whole = directory.appendingPathComponent("whole.bin"), streamed = directory.appendingPathComponent("streamed.bin")
+        try rows.save(to: whole)
+        var blocks: [Range<Int>] = []
+        try VectorMatrix.save(count: 50, dimension: 5, to: streamed, blockRows: 7) { range, scratch in
+            blocks.append(range)
+            for (offset, row) in range.enumerated() {
+                for (column, value) in rows.row(row).enumerated() { scratch[offset * 5 + column] = value }
+            }
+            return UnsafePointer(scratch)
+        }
+        XCTAssertEqual(blocks.count, 8)
+        XCTAssertEqual(blocks.last, 49..<50)
+        let bytes = try Data(contentsOf: streamed)
+        XCTAssertEqual(bytes, try Data(contentsOf: whole))
+        let payload = bytes.subdata(in: 32..<bytes.count)
+        XCTAssertEqual(payload.count, 16 + 50 * 5 * 4)
+        XCTAssertEqual(bytes.subdata(in: 24..<32).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) },
+                       Self.checksum(payload))
+        XCTAssertEqual(try VectorMatrix(savedFile: streamed).values, rows.values)
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: directory.path).contains { $0.hasSuffix(".tmp") })
+    }
+
+    /// A write that fails (here: the folder is gone) is an error naming the file and leaves no temporary file.
+    func testAFailedSaveIsAnIOError() throws {
+        let directory = try SyntheticData.temporaryDirectory()
+        try FileManager.default.removeItem(at: directory)
+        let file = directory.appendingPathComponent("rows.bin")
+        XCTAssertThrowsError(try correlatedData(count: 10, dimension: 3, seed: 30).save(to: file)) {
+            XCTAssertEqual(($0 as? SearchError)?.kind, .io)
+            XCTAssertTrue("\($0)".contains("rows.bin"), "\($0)")
+        }
+    }
+
     func testTheFingerprintTellsWhitenings() throws {
         let data = correlatedData(count: 300, dimension: 8, seed: 28)
         let a = try PCAWhitening.fit(data, outputDimension: 6), again = try PCAWhitening.fit(data, outputDimension: 6)

@@ -47,44 +47,44 @@ struct DemoCommand: AsyncParsableCommand {
         let start = Date()
 
         try await stage(1, "demo data set", upToDate: isNewer(data.appendingPathComponent("val.jsonl"), than: [])) {
-            var command = try DatasetCommand.Demo.parse(["--out", data.path] + threadArgs)
+            let command = try DatasetCommand.Demo.parse(["--out", data.path] + threadArgs)
             try await command.run()
         }
         let train = data.appendingPathComponent("train.jsonl"), val = data.appendingPathComponent("val.jsonl")
         try await stage(2, "train the joint model",
                         upToDate: isNewer(model.appendingPathComponent("config.json"), than: [train, val]) && followsRecipe(model)) {
-            var command = try TrainCommand.parse(["--catalog", train.path, "--val", val.path, "--out", model.path] + threadArgs)
+            let command = try TrainCommand.parse(["--catalog", train.path, "--val", val.path, "--out", model.path] + threadArgs)
             try await command.run()
         }
         try await stage(3, "index every demo image", upToDate: false) {
             try removeStaleIndex(index, model: model)
-            var command = try IndexCommand.parse(["--catalog", data.appendingPathComponent("catalog.jsonl").path,
+            let command = try IndexCommand.parse(["--catalog", data.appendingPathComponent("catalog.jsonl").path,
                                                   "--model", model.path, "--index", index.path] + threadArgs)
             try await command.run()
         }
         let plot = index.appendingPathComponent("plot.png")
         try await stage(4, "t-SNE plot of validation pairs",
                         upToDate: isNewer(plot, than: [model.appendingPathComponent("config.json")])) {
-            var command = try PlotCommand.parse(["--model", model.path, "--catalog", val.path, "--out", plot.path,
+            let command = try PlotCommand.parse(["--model", model.path, "--catalog", val.path, "--out", plot.path,
                                                  "--svg", index.appendingPathComponent("plot.svg").path])
             try await command.run()
         }
         try await stage(5, "example searches", upToDate: false) {
             for query in ["banana", "a red dress", "dog", "musical instrument"] {
                 print("\n── \"\(query)\"")
-                var command = try SearchCommand.parse(["--index", index.path, query, "-k", "9"])
+                let command = try SearchCommand.parse(["--index", index.path, query, "-k", "9"])
                 try await command.run()
             }
             if let firstImage = try firstValidationImage(val) {
                 print("\n── image query: \(firstImage)")
-                var command = try SearchCommand.parse(["--index", index.path, "--image", firstImage, "-k", "9"])
+                let command = try SearchCommand.parse(["--index", index.path, "--image", firstImage, "-k", "9"])
                 try await command.run()
             }
         }
         note(String(format: "demo ready in %.0f s", Date().timeIntervalSince(start)))
         guard !noServe else { return }
         note("stage 6: web page on http://\(host):\(port)/ (Ctrl-C to stop)")
-        var serve = try ServeCommand.parse(["--index", index.path, "--host", host, "--port", "\(port)"])
+        let serve = try ServeCommand.parse(["--index", index.path, "--host", host, "--port", "\(port)"])
         try await serve.run()
     }
 

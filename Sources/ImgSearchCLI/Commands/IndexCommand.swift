@@ -46,7 +46,7 @@ struct IndexCommand: AsyncParsableCommand {
     @Flag(help: "Verify the index (counts, checksums, ids, vectors) instead of indexing; exit status 1 if damaged.")
     var check = false
 
-    @Flag(help: "Refit the PCA whitening of image→image search on the indexed features (no CNN), then stop.")
+    @Flag(help: "Refit the PCA whitening of image→image search on the indexed features (no CNN), save the rows search maps, then stop.")
     var refit = false
 
     @Flag(name: .customLong("no-bridge"), help: "Store no label-bridge vectors (text search then uses the trained model alone).")
@@ -75,7 +75,10 @@ struct IndexCommand: AsyncParsableCommand {
     func run() async throws {
         let indexURL = URL(fileURLWithPath: index)
         if check { return try runCheck(indexURL) }
-        if refit { return try refitWhitening(indexURL) }
+        if refit {
+            try refitWhitening(indexURL)
+            return try saveTextRows(indexURL)
+        }
         if let threads { Parallel.configure(threads: threads) }
         // A file size limit must surface as a write error naming the file, not kill the process.
         signal(SIGXFSZ, SIG_IGN)
@@ -99,6 +102,14 @@ struct IndexCommand: AsyncParsableCommand {
         print(summary)
         // Image→image search whitens features with a PCA fitted on the collection: refit when it changed.
         if summary.added + summary.updated + summary.pruned > 0 { try refitWhitening(indexURL) }
+        // Text search maps the fused text rows saved here instead of building them in memory on every start.
+        try saveTextRows(indexURL)
+    }
+
+    private func saveTextRows(_ indexURL: URL) throws {
+        if try FusedTextRowsFile.update(indexDirectory: indexURL) {
+            print("text search rows (joint + label bridge, λ \(LabelBridge.defaultWeight)) saved beside the index")
+        }
     }
 
     private func refitWhitening(_ indexURL: URL) throws {

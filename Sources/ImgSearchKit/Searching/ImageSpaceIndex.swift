@@ -34,14 +34,16 @@ public enum WhiteningFile {
     public static let defaultDimension = 1024
 
     /// Fits on the rows that belong to live items and saves it in the index directory, with the whitened
-    /// rows (`WhitenedRows`), so that search opens them instead of whitening the collection again.
+    /// rows (`savedRows`), so that search maps them instead of whitening the collection again.
     @discardableResult
     public static func refit(indexDirectory: URL, dimension: Int = WhiteningFile.defaultDimension) throws -> PCAWhitening {
         let store = try SQLiteIndexStore.openForReading(at: indexDirectory)
         let gem = try store.vectors("gem")
         let whitening = try fit(gem, owners: try store.rowOwners(), dimension: dimension)
         try save(whitening, in: indexDirectory)
-        WhitenedRows.save(whitening.apply(gem), whitening: whitening, gem: gem, in: indexDirectory)
+        savedRows(whitening, in: indexDirectory).save(count: gem.count, dimension: whitening.outputDimension, sources: [gem]) {
+            whitening.apply(gem, rows: $0, into: $1)
+        }
         return whitening
     }
 
@@ -71,48 +73,14 @@ public enum WhiteningFile {
                                     inputPower: inputPower)
     }
 
+    /// The whitened rows saved beside the whitening (`search/whitened.bin`).
+    static func savedRows(_ whitening: PCAWhitening, in indexDirectory: URL) -> SavedRows {
+        SavedRows("whitened.bin", recipe: whitening.fingerprint, in: indexDirectory)
+    }
+
     static func save(_ whitening: PCAWhitening, in indexDirectory: URL) throws {
         let directory = IndexSnapshot.searchDirectory(indexDirectory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try whitening.save(to: directory.appendingPathComponent(name))
     }
-}
-
-/// The whitened GeM rows saved beside the whitening (`search/whitened.bin`), stamped with the whitening's
-/// fingerprint and a sample of the GeM rows they came from: a stamp that no longer matches (a refit, a
-/// compaction) makes them stale, and rows appended since are whitened when the snapshot is built.
-enum WhitenedRows {
-    static let name = "whitened.bin"
-
-    struct Stamp: Codable, Equatable {
-        var whitening: UInt64
-        var gem: PersistedGraph.Fingerprint
-    }
-
-    /// Saves the rows and their stamp; failure (a read-only index) only costs whitening at search time.
-    static func save(_ whitened: VectorMatrix, whitening: PCAWhitening, gem: VectorMatrix, in indexDirectory: URL) {
-        let file = IndexSnapshot.searchDirectory(indexDirectory).appendingPathComponent(name)
-        do {
-            try? FileManager.default.removeItem(at: stampURL(file))  // never a new file under an old stamp
-            try whitened.save(to: file)
-            let stamp = Stamp(whitening: whitening.fingerprint, gem: PersistedGraph.Fingerprint(gem, rows: whitened.count))
-            try JSONEncoder().encode(stamp).write(to: stampURL(file), options: .atomic)
-        } catch {
-            FileHandle.standardError.write(Data("note: could not save the whitened rows \(file.path): \(error)\n".utf8))
-        }
-    }
-
-    /// The saved rows when they were whitened by `whitening` from the leading rows of `gem`; nil when absent,
-    /// stale or damaged.
-    static func load(whitening: PCAWhitening, gem: VectorMatrix, in indexDirectory: URL) -> VectorMatrix? {
-        let file = IndexSnapshot.searchDirectory(indexDirectory).appendingPathComponent(name)
-        guard let data = try? Data(contentsOf: stampURL(file)), let stamp = try? JSONDecoder().decode(Stamp.self, from: data),
-              stamp.whitening == whitening.fingerprint, stamp.gem.rows <= gem.count,
-              stamp.gem == PersistedGraph.Fingerprint(gem, rows: stamp.gem.rows),
-              let rows = try? VectorMatrix(savedFile: file),
-              rows.count == stamp.gem.rows, rows.dimension == whitening.outputDimension else { return nil }
-        return rows
-    }
-
-    private static func stampURL(_ file: URL) -> URL { file.appendingPathExtension("json") }
 }

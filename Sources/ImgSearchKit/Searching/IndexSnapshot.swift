@@ -97,7 +97,7 @@ final class IndexSnapshot: @unchecked Sendable {
                 guard old.whitening == whitening, let source = old.source,
                       DerivedRows.sameLeadingRows(source, gem, rows: source.count) else { return nil }
                 return old.vectors
-            } ?? WhitenedRows.load(whitening: whitening, gem: gem, in: store.directory)
+            } ?? WhiteningFile.savedRows(whitening, in: store.directory).load(sources: [gem], dimension: whitening.outputDimension)
             let whitened = DerivedRows.build(count: gem.count, dimension: whitening.outputDimension, previous: earlier) { rows, out in
                 whitening.apply(gem, rows: rows, into: out)
             }
@@ -115,51 +115,5 @@ final class IndexSnapshot: @unchecked Sendable {
         let whitening = try WhiteningFile.fit(gem, owners: owners, dimension: options.whiteningDimension)
         try? WhiteningFile.save(whitening, in: store.directory)
         return whitening
-    }
-}
-
-// MARK: - Text rows
-
-/// The rows text search runs on. With "bridge" vectors in the index and λ > 0 they are the fused
-/// rows [joint, √λ·bridge] / √(1 + λ) (`LabelBridge.fusedRows`): nearest by Euclidean distance is
-/// best by joint cosine + λ · bridge cosine. Otherwise they are the joint rows themselves.
-struct TextRows: @unchecked Sendable {
-    let rows: VectorMatrix
-    /// λ when the rows are fused, nil when they are the joint rows.
-    let bridgeWeight: Float?
-    /// The mapped rows the fused rows were made from (nil when not fused), to reuse them at the next refresh.
-    let sources: (joint: VectorMatrix, bridge: VectorMatrix)?
-    /// Each λ has its own HNSW graph file, so changing `--bridge-weight` never reuses a wrong graph.
-    var graphFileName: String { bridgeWeight.map { String(format: "joint+bridge-%.3f.hnsw", $0) } ?? "joint.hnsw" }
-
-    /// `joint` is the store's joint matrix as already mapped: the bridge rows are cut to its row
-    /// count, since an indexer may commit more rows between the two reads. `previous` lends the fused
-    /// rows it already made from the same leading rows.
-    init(store: SQLiteIndexStore, joint: VectorMatrix, bridgeWeight: Float, previous: TextRows? = nil) throws {
-        guard bridgeWeight > 0, store.vectorSets.contains(where: { $0.name == "bridge" }) else {
-            rows = joint
-            self.bridgeWeight = nil
-            sources = nil
-            return
-        }
-        let bridge = try store.vectors("bridge")
-        guard bridge.count >= joint.count else {
-            throw StoreError(.corrupt, file: store.directory.path,
-                             reason: "\(joint.count) joint rows but \(bridge.count) bridge rows (run imgsearch index --check)")
-        }
-        let earlier = previous.flatMap { old -> VectorMatrix? in
-            guard old.bridgeWeight == bridgeWeight, let sources = old.sources, old.rows.count <= joint.count,
-                  DerivedRows.sameLeadingRows(sources.joint, joint, rows: old.rows.count),
-                  DerivedRows.sameLeadingRows(sources.bridge, bridge, rows: old.rows.count) else { return nil }
-            return old.rows
-        }
-        let (jointWidth, bridgeWidth) = (joint.dimension, bridge.dimension)
-        rows = DerivedRows.build(count: joint.count, dimension: jointWidth + bridgeWidth, previous: earlier) { range, out in
-            LabelBridge.fuseRows(rows: range.count, joint: joint.baseAddress + range.lowerBound * jointWidth, jointWidth: jointWidth,
-                                 bridge: bridge.baseAddress + range.lowerBound * bridgeWidth, bridgeWidth: bridgeWidth,
-                                 weight: bridgeWeight, into: out)
-        }
-        self.bridgeWeight = bridgeWeight
-        sources = (joint, bridge)
     }
 }

@@ -1,0 +1,63 @@
+import Foundation
+import Search
+
+/// Rows derived from an index's vectors and saved in `search/` at index time (the whitened GeM rows, the fused
+/// text rows), so that an engine maps them instead of deriving them again. A JSON stamp beside each file names
+/// the recipe (the whitening's fingerprint, λ) and samples the source rows it came from: a stamp that no longer
+/// matches (a refit, a compaction, another λ) makes the file stale, and it is ignored. Rows appended since
+/// are derived when a snapshot is built (`DerivedRows`).
+struct SavedRows {
+    let file: URL
+    /// What made the rows from their sources: the whitening's fingerprint, λ's bit pattern.
+    let recipe: UInt64
+
+    struct Stamp: Codable, Equatable {
+        var recipe: UInt64
+        var sources: [PersistedGraph.Fingerprint]
+    }
+
+    init(_ name: String, recipe: UInt64, in indexDirectory: URL) {
+        file = IndexSnapshot.searchDirectory(indexDirectory).appendingPathComponent(name)
+        self.recipe = recipe
+    }
+
+    private var stampURL: URL { file.appendingPathExtension("json") }
+
+    /// Derives every row of `sources` block by block, straight to the file (no full-size copy in memory), and
+    /// stamps it. Failure (a read-only index, a full disk) only costs deriving at search time: a note, not an error.
+    func save(count: Int, dimension: Int, sources: [VectorMatrix], derive: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        do {
+            try? FileManager.default.removeItem(at: stampURL)  // never a new file under an old stamp
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try VectorMatrix.save(count: count, dimension: dimension, to: file) { rows, scratch in
+                derive(rows, scratch)
+                return UnsafePointer(scratch)
+            }
+            let stamp = Stamp(recipe: recipe, sources: sources.map { PersistedGraph.Fingerprint($0, rows: count) })
+            try JSONEncoder().encode(stamp).write(to: stampURL, options: .atomic)
+        } catch {
+            FileHandle.standardError.write(Data("note: could not save \(file.path): \(error)\n".utf8))
+        }
+    }
+
+    /// The saved rows when this recipe made them from the leading rows of `sources`; nil when absent, stale or
+    /// damaged (the whole file's checksum is verified as it is mapped).
+    func load(sources: [VectorMatrix], dimension: Int) -> VectorMatrix? {
+        guard let rows = stampedRows(sources), let matrix = try? VectorMatrix(savedFile: file),
+              matrix.count == rows, matrix.dimension == dimension else { return nil }
+        return matrix
+    }
+
+    /// True when the stamp says the file holds the first `count` rows derived from `sources` (the file is not read).
+    func covers(rows count: Int, of sources: [VectorMatrix]) -> Bool { stampedRows(sources) == count }
+
+    /// The row count of the stamp when it matches this recipe and the leading rows of every source.
+    private func stampedRows(_ sources: [VectorMatrix]) -> Int? {
+        guard let data = try? Data(contentsOf: stampURL), let stamp = try? JSONDecoder().decode(Stamp.self, from: data),
+              stamp.recipe == recipe, stamp.sources.count == sources.count, let rows = stamp.sources.first?.rows,
+              zip(stamp.sources, sources).allSatisfy({ saved, source in
+                  saved.rows == rows && rows <= source.count && saved == PersistedGraph.Fingerprint(source, rows: rows)
+              }) else { return nil }
+        return rows
+    }
+}
