@@ -43,8 +43,11 @@ struct SavedRows {
     /// The saved rows when this recipe made them from the leading rows of `sources`; nil when absent, stale or
     /// damaged (the whole file's checksum is verified as it is mapped).
     func load(sources: [VectorMatrix], dimension: Int) -> VectorMatrix? {
-        guard let rows = stampedRows(sources), let matrix = try? VectorMatrix(savedFile: file),
-              matrix.count == rows, matrix.dimension == dimension else { return nil }
+        guard let before = try? Data(contentsOf: stampURL), let rows = stampedRows(sources),
+              let matrix = try? VectorMatrix(savedFile: file), matrix.count == rows, matrix.dimension == dimension,
+              // An `imgsearch index` replacing the file meanwhile removes the stamp first: an unchanged stamp
+              // after mapping means the mapped file is the one it describes.
+              (try? Data(contentsOf: stampURL)) == before else { return nil }
         return matrix
     }
 
