@@ -221,4 +221,38 @@ final class SearchEngineBridgeTests: XCTestCase {
         try VectorMatrix(rows: (0..<rows.count).reversed().map { rows.rowArray($0) }).save(to: saved)
         XCTAssertNotEqual(try results().map(\.id), computed.map(\.id))
     }
+
+    /// `imgsearch index` keeps the HNSW graph of a large index up to date (here "large" is one row): built once,
+    /// untouched when nothing changed, extended by the rows added since; an engine then opens it and answers as exact
+    /// search does on so few rows. Below the threshold there is no graph to keep.
+    func testTheSearchGraphIsBuiltAtIndexTimeAndExtendedWithNewRows() throws {
+        let items = try catalog()
+        let (model, modelDirectory) = try makeModel(items)
+        let bridge = try StandardLabelBridge.load(cacheDirectory: root)
+        let directory = try buildIndex("graph", items: Array(items.prefix(6)), model: model, modelDirectory: modelDirectory,
+                                       bridge: bridge)
+        XCTAssertNil(try SearchGraphFile.update(indexDirectory: directory), "8 rows are searched exactly by default")
+        var options = SearchEngine.Options(method: .automatic)
+        options.approximateThreshold = 1
+        options.showProgress = false
+        let built = try XCTUnwrap(try SearchGraphFile.update(indexDirectory: directory, options: options))
+        XCTAssertEqual([built.rows, built.linked], [6, 6])
+        let graph = directory.appendingPathComponent("search/joint+bridge-2.000.hnsw")
+        let savedAt = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: graph.path)[.modificationDate] as? Date)
+        let again = try XCTUnwrap(try SearchGraphFile.update(indexDirectory: directory, options: options))
+        XCTAssertEqual([again.rows, again.linked], [6, 0])
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: graph.path)[.modificationDate] as? Date, savedAt)
+
+        let indexer = try Indexer(model: model, extractor: FeatureExtractor(backbone: try EfficientNetLite0.pretrained(), cache: nil),
+                                  bridge: bridge)
+        XCTAssertEqual(try indexer.index(items, into: try indexer.openStore(at: directory), options: .init(showProgress: false)).added, 2)
+        let grown = try XCTUnwrap(try SearchGraphFile.update(indexDirectory: directory, options: options))
+        XCTAssertEqual([grown.rows, grown.linked], [8, 2])
+        XCTAssertEqual(try XCTUnwrap(try SearchGraphFile.update(indexDirectory: directory, options: options)).linked, 0)
+
+        let approximate = try SearchEngine(indexDirectory: directory, options: options)
+        XCTAssertTrue(approximate.usesApproximateSearch)
+        let exact = try engine(directory, bridgeWeight: 2)
+        XCTAssertEqual(try approximate.search(text: "pattern 3", k: 8).map(\.id), try exact.search(text: "pattern 3", k: 8).map(\.id))
+    }
 }

@@ -106,9 +106,15 @@ struct IndexCommand: AsyncParsableCommand {
         try saveTextRows(indexURL)
     }
 
+    /// What text search opens instead of deriving: the fused rows, and the HNSW graph of a large index.
     private func saveTextRows(_ indexURL: URL) throws {
         if try FusedTextRowsFile.update(indexDirectory: indexURL) {
             print("text search rows (joint + label bridge, λ \(LabelBridge.defaultWeight)) saved beside the index")
+        }
+        var options = SearchEngine.Options()
+        options.showProgress = !quiet
+        if let graph = try SearchGraphFile.update(indexDirectory: indexURL, options: options), graph.linked > 0 {
+            print("search graph: \(graph.linked) rows linked, \(graph.rows) in all (saved beside the index)")
         }
     }
 

@@ -34,9 +34,7 @@ final class IndexSnapshot: @unchecked Sendable {
         rowCount = joint.count
         owners = try store.rowOwners()
         itemCount = try store.itemCount()
-        let approximate = options.method == .approximate
-            || (options.method == .automatic && rowCount >= options.approximateThreshold)
-        if approximate && rowCount > 0 {
+        if options.usesGraph(rows: rowCount) {
             textSearcher = .approximate(Self.graph(for: text, store: store, options: options, previous: previous))
         } else {
             textSearcher = .exact(ExactSearch(text.rows))
@@ -45,8 +43,8 @@ final class IndexSnapshot: @unchecked Sendable {
 
     /// The previous snapshot's graph when its rows are unchanged (new rows are linked in place),
     /// else the saved graph, else a new one (saved for next time).
-    private static func graph(for text: TextRows, store: SQLiteIndexStore, options: SearchEngine.Options,
-                              previous: IndexSnapshot?) -> HNSWIndex {
+    static func graph(for text: TextRows, store: SQLiteIndexStore, options: SearchEngine.Options,
+                      previous: IndexSnapshot?) -> HNSWIndex {
         let vectors = text.rows
         let file = searchDirectory(store.directory).appendingPathComponent(text.graphFileName)
         if let previous, case .approximate(let index) = previous.textSearcher, previous.text.graphFileName == text.graphFileName,

@@ -56,6 +56,11 @@ public final class SearchEngine: @unchecked Sendable {
             self.imageSpace = imageSpace
             self.bridgeWeight = bridgeWeight
         }
+
+        /// Whether text search over `rows` rows walks an HNSW graph.
+        func usesGraph(rows: Int) -> Bool {
+            rows > 0 && (method == .approximate || (method == .automatic && rows >= approximateThreshold))
+        }
     }
 
     public let indexDirectory: URL

@@ -41,12 +41,20 @@ enum VectorSearcher: @unchecked Sendable {
 /// An HNSW graph saved beside the index, with a fingerprint of the rows it was built on: a graph
 /// whose rows were renumbered by a compaction must not be attached to the new rows.
 enum PersistedGraph {
-    /// Loads `file` when its fingerprint matches `vectors`, adding rows appended since; else nil.
+    /// Loads `file` when its fingerprint matches `vectors`, adding rows appended since (and saving the graph
+    /// again when it grew, so they are linked once); else nil.
     static func load(_ file: URL, vectors: VectorMatrix) -> HNSWIndex? {
+        guard let rows = savedRows(file, vectors: vectors), let index = try? HNSWIndex.load(from: file, vectors: vectors) else { return nil }
+        if index.count > rows { save(index, vectors: vectors, to: file) }
+        return index
+    }
+
+    /// How many leading rows of `vectors` the graph saved in `file` holds; nil when there is none or it is stale.
+    static func savedRows(_ file: URL, vectors: VectorMatrix) -> Int? {
         guard let sidecar = try? Data(contentsOf: fingerprintURL(file)),
               let recorded = try? JSONDecoder().decode(Fingerprint.self, from: sidecar),
               recorded.rows <= vectors.count, recorded == Fingerprint(vectors, rows: recorded.rows) else { return nil }
-        return try? HNSWIndex.load(from: file, vectors: vectors)
+        return recorded.rows
     }
 
     /// Saves the graph and its fingerprint; failure (a read-only index) only costs a rebuild next time.
