@@ -70,6 +70,19 @@ final class EndToEndTests: XCTestCase {
         XCTAssertFalse(again.stdout.contains("text search rows"), "nothing new to save: \(again.stdout)")
         let check = try CLIRunner.run(["index", "--check", "--index", root.appendingPathComponent("index").path])
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+        XCTAssertTrue(check.stdout.contains("search/whitened.bin: up to date"), check.stdout)
+        XCTAssertTrue(check.stdout.contains("search/joint+bridge-2.000.bin: up to date"), check.stdout)
+        XCTAssertTrue(check.stdout.contains("search graph: none needed"), check.stdout)
+
+        // A damaged saved file is reported (search ignores it, so the index stays healthy); --refit rewrites it.
+        let fused = root.appendingPathComponent("index/search/joint+bridge-2.000.bin")
+        var bytes = try Data(contentsOf: fused)
+        bytes[bytes.count - 5] ^= 0x40
+        try bytes.write(to: fused)
+        let damaged = try CLIRunner.run(["index", "--check", "--index", root.appendingPathComponent("index").path])
+        XCTAssertEqual(damaged.status, 0, damaged.stdout + damaged.stderr)
+        XCTAssertTrue(damaged.stdout.contains("search/joint+bridge-2.000.bin: damaged"), damaged.stdout)
+        XCTAssertTrue(damaged.stdout.contains("checksum"), damaged.stdout)
 
         // Refitting the image→image whitening needs no CNN and replaces the stored fit in place, every time.
         for _ in 0..<3 {
@@ -77,6 +90,8 @@ final class EndToEndTests: XCTestCase {
             XCTAssertEqual(refit.status, 0, refit.stderr)
             XCTAssertTrue(refit.stdout.contains("whitening fitted"), refit.stdout)
         }
+        let repaired = try CLIRunner.run(["index", "--check", "--index", root.appendingPathComponent("index").path])
+        XCTAssertTrue(repaired.stdout.contains("search/joint+bridge-2.000.bin: up to date"), repaired.stdout)
     }
 
     // MARK: Search

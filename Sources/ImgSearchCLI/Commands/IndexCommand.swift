@@ -77,7 +77,7 @@ struct IndexCommand: AsyncParsableCommand {
         if check { return try runCheck(indexURL) }
         if refit {
             try refitWhitening(indexURL)
-            return try saveTextRows(indexURL)
+            return try saveTextRows(indexURL, rewrite: true)
         }
         if let threads { Parallel.configure(threads: threads) }
         // A file size limit must surface as a write error naming the file, not kill the process.
@@ -107,8 +107,8 @@ struct IndexCommand: AsyncParsableCommand {
     }
 
     /// What text search opens instead of deriving: the fused rows, and the HNSW graph of a large index.
-    private func saveTextRows(_ indexURL: URL) throws {
-        if try FusedTextRowsFile.update(indexDirectory: indexURL) {
+    private func saveTextRows(_ indexURL: URL, rewrite: Bool = false) throws {
+        if try FusedTextRowsFile.update(indexDirectory: indexURL, rewrite: rewrite) {
             print("text search rows (joint + label bridge, λ \(LabelBridge.defaultWeight)) saved beside the index")
         }
         var options = SearchEngine.Options()
@@ -131,10 +131,14 @@ struct IndexCommand: AsyncParsableCommand {
         let report = try store.checkIntegrity()
         print(report)
         if !report.isHealthy { throw ExitCode(1) }
+        // Derived files search maps: damage there costs speed, not answers (they are ignored), so no exit status.
+        for line in try SavedSearchRows.report(indexDirectory: indexURL) { print(line) }
         if let recall = try SearchGraphCheck.measure(store) {
             print(recall)
+        } else if try store.vectors("joint").count < SearchEngine.Options().approximateThreshold {
+            print("search graph: none needed (text search is exact below \(SearchEngine.Options().approximateThreshold) rows)")
         } else {
-            print("no up-to-date search graph saved yet (the first approximate search builds it)")
+            print("search graph: none up to date (the next imgsearch index, or the first search, builds it)")
         }
     }
 

@@ -1,4 +1,6 @@
 import Foundation
+import IndexStore
+import JointEmbedding
 import Search
 
 /// Rows derived from an index's vectors and saved in `search/` at index time (the whitened GeM rows, the fused
@@ -54,6 +56,25 @@ struct SavedRows {
     /// True when the stamp says the file holds the first `count` rows derived from `sources` (the file is not read).
     func covers(rows count: Int, of sources: [VectorMatrix]) -> Bool { stampedRows(sources) == count }
 
+    /// A line for `imgsearch index --check`: whether the file is there, current, stale or damaged (reads it all).
+    func report(sources: [VectorMatrix], dimension: Int) -> String {
+        let name = "search/" + file.lastPathComponent
+        guard FileManager.default.fileExists(atPath: file.path) else { return "\(name): absent (derived at search time)" }
+        guard let rows = stampedRows(sources) else {
+            return "\(name): stale, made from other rows or another recipe (ignored; imgsearch index --refit rewrites it)"
+        }
+        do {
+            let matrix = try VectorMatrix(savedFile: file)
+            guard matrix.count == rows, matrix.dimension == dimension else {
+                return "\(name): damaged, \(matrix.count) rows of \(matrix.dimension) where the stamp says \(rows) of \(dimension) (ignored)"
+            }
+        } catch {
+            return "\(name): damaged, \(error) (ignored; imgsearch index --refit rewrites it)"
+        }
+        let total = sources.map(\.count).min() ?? rows
+        return rows == total ? "\(name): up to date, \(rows) rows" : "\(name): \(rows) of \(total) rows (the rest are derived at search time)"
+    }
+
     /// The row count of the stamp when it matches this recipe and the leading rows of every source.
     private func stampedRows(_ sources: [VectorMatrix]) -> Int? {
         guard let data = try? Data(contentsOf: stampURL), let stamp = try? JSONDecoder().decode(Stamp.self, from: data),
@@ -62,5 +83,26 @@ struct SavedRows {
                   saved.rows == rows && rows <= source.count && saved == PersistedGraph.Fingerprint(source, rows: rows)
               }) else { return nil }
         return rows
+    }
+}
+
+/// What `imgsearch index --check` says of the rows saved for search: a line per file.
+public enum SavedSearchRows {
+    public static func report(indexDirectory: URL, bridgeWeight: Float = LabelBridge.defaultWeight) throws -> [String] {
+        let store = try SQLiteIndexStore.openForReading(at: indexDirectory)
+        var lines: [String] = []
+        let gem = try store.vectors("gem")
+        let whiteningFile = IndexSnapshot.searchDirectory(indexDirectory).appendingPathComponent(WhiteningFile.name)
+        if let whitening = try? PCAWhitening.load(from: whiteningFile), whitening.inputDimension == gem.dimension {
+            lines.append(WhiteningFile.savedRows(whitening, in: indexDirectory).report(sources: [gem], dimension: whitening.outputDimension))
+        } else {
+            lines.append("search/\(WhiteningFile.name): absent or unreadable (fitted by the first image query; imgsearch index --refit)")
+        }
+        let joint = try store.vectors("joint")
+        if let bridge = try TextRows.bridgeRows(store, joint: joint) {
+            lines.append(FusedTextRowsFile.savedRows(bridgeWeight, in: indexDirectory)
+                .report(sources: [joint, bridge], dimension: joint.dimension + bridge.dimension))
+        }
+        return lines
     }
 }

@@ -39,7 +39,7 @@ struct TextRows: @unchecked Sendable {
     }
 
     /// The store's bridge rows (nil when it has none), checked to cover every joint row.
-    fileprivate static func bridgeRows(_ store: SQLiteIndexStore, joint: VectorMatrix) throws -> VectorMatrix? {
+    static func bridgeRows(_ store: SQLiteIndexStore, joint: VectorMatrix) throws -> VectorMatrix? {
         guard store.vectorSets.contains(where: { $0.name == "bridge" }) else { return nil }
         let bridge = try store.vectors("bridge")
         guard bridge.count >= joint.count else {
@@ -49,7 +49,7 @@ struct TextRows: @unchecked Sendable {
         return bridge
     }
 
-    fileprivate static func fuse(_ joint: VectorMatrix, _ bridge: VectorMatrix, weight: Float) -> (Range<Int>, UnsafeMutablePointer<Float>) -> Void {
+    static func fuse(_ joint: VectorMatrix, _ bridge: VectorMatrix, weight: Float) -> (Range<Int>, UnsafeMutablePointer<Float>) -> Void {
         { range, out in
             LabelBridge.fuseRows(rows: range.count, joint: joint.baseAddress + range.lowerBound * joint.dimension, jointWidth: joint.dimension,
                                  bridge: bridge.baseAddress + range.lowerBound * bridge.dimension, bridgeWidth: bridge.dimension,
@@ -66,15 +66,16 @@ public enum FusedTextRowsFile {
         SavedRows(String(format: "joint+bridge-%.3f.bin", bridgeWeight), recipe: UInt64(bridgeWeight.bitPattern), in: indexDirectory)
     }
 
-    /// Saves the fused rows of λ unless the saved ones already hold every row. Returns whether it wrote them;
-    /// an index without bridge vectors has nothing to fuse.
+    /// Saves the fused rows of λ unless the saved ones already hold every row (by their stamp; `rewrite` saves
+    /// them anyway, which mends a damaged file). Returns whether it wrote them; an index without bridge vectors
+    /// has nothing to fuse.
     @discardableResult
-    public static func update(indexDirectory: URL, bridgeWeight: Float = LabelBridge.defaultWeight) throws -> Bool {
+    public static func update(indexDirectory: URL, bridgeWeight: Float = LabelBridge.defaultWeight, rewrite: Bool = false) throws -> Bool {
         let store = try SQLiteIndexStore.openForReading(at: indexDirectory)
         let joint = try store.vectors("joint")
         guard bridgeWeight > 0, let bridge = try TextRows.bridgeRows(store, joint: joint) else { return false }
         let saved = savedRows(bridgeWeight, in: indexDirectory)
-        guard !saved.covers(rows: joint.count, of: [joint, bridge]) else { return false }
+        guard rewrite || !saved.covers(rows: joint.count, of: [joint, bridge]) else { return false }
         saved.save(count: joint.count, dimension: joint.dimension + bridge.dimension, sources: [joint, bridge],
                    derive: TextRows.fuse(joint, bridge, weight: bridgeWeight))
         return true
