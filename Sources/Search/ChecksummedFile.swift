@@ -21,6 +21,7 @@ enum ChecksummedFile {
         precondition(magic.utf8.count == 8, "magic must be 8 bytes")
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        removeOrphanedTemporaries(of: url)
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw SearchError(.io, file: url.path, "cannot write: \(String(cString: strerror(errno)))")
@@ -44,6 +45,18 @@ enum ChecksummedFile {
         } catch {
             unlink(temporary.path)
             throw error as? SearchError ?? SearchError(.io, file: url.path, "cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    /// Temporary files of `url` left by writers that were killed (their process is gone): at a million rows they
+    /// are gigabytes, and nothing else would ever remove them.
+    private static func removeOrphanedTemporaries(of url: URL) {
+        let directory = url.deletingLastPathComponent(), prefix = ".\(url.lastPathComponent)."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            guard let pid = Int32(name.dropFirst(prefix.count).dropLast(4)), pid != getpid(),
+                  kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            unlink(directory.appendingPathComponent(name).path)
         }
     }
 

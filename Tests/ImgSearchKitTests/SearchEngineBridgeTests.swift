@@ -62,6 +62,7 @@ final class SearchEngineBridgeTests: XCTestCase {
     private func engine(_ directory: URL, bridgeWeight: Float) throws -> SearchEngine {
         var options = SearchEngine.Options(bridgeWeight: bridgeWeight)
         options.showProgress = false
+        options.whiteningMinimumRows = 2  // these indexes hold 5–8 images; whitening is what is under test
         return try SearchEngine(indexDirectory: directory, options: options)
     }
 
@@ -132,6 +133,7 @@ final class SearchEngineBridgeTests: XCTestCase {
         var options = SearchEngine.Options(bridgeWeight: 2)
         options.showProgress = false
         options.refreshInterval = 0
+        options.whiteningMinimumRows = 2
         let serving = try SearchEngine(indexDirectory: directory, options: options)
         let query = URL(fileURLWithPath: items[6].image)
         XCTAssertEqual(try serving.search(imageAt: query, k: 8).count, 5)
@@ -158,7 +160,7 @@ final class SearchEngineBridgeTests: XCTestCase {
         let (model, modelDirectory) = try makeModel(items)
         let directory = try buildIndex("saved", items: Array(items.prefix(6)), model: model, modelDirectory: modelDirectory,
                                        bridge: nil)
-        try WhiteningFile.refit(indexDirectory: directory)
+        try WhiteningFile.refit(indexDirectory: directory, minimumRows: 2)
         let saved = directory.appendingPathComponent("search/whitened.bin")
         XCTAssertTrue(FileManager.default.fileExists(atPath: saved.path))
         let indexer = try Indexer(model: model, extractor: FeatureExtractor(backbone: try EfficientNetLite0.pretrained(), cache: nil))
@@ -254,5 +256,31 @@ final class SearchEngineBridgeTests: XCTestCase {
         XCTAssertTrue(approximate.usesApproximateSearch)
         let exact = try engine(directory, bridgeWeight: 2)
         XCTAssertEqual(try approximate.search(text: "pattern 3", k: 8).map(\.id), try exact.search(text: "pattern 3", k: 8).map(\.id))
+    }
+
+    /// Below `WhiteningFile.minimumRows` images there is no whitening to fit (one image has no covariance at all):
+    /// indexing and image queries must still work, on raw features, and a whitening left from a larger past is removed.
+    func testATinyIndexSearchesImagesByRawFeatures() throws {
+        let items = try catalog()
+        let (model, modelDirectory) = try makeModel(items)
+        let directory = try buildIndex("tiny", items: Array(items.prefix(3)), model: model, modelDirectory: modelDirectory, bridge: nil)
+        XCTAssertNotNil(try WhiteningFile.refit(indexDirectory: directory, minimumRows: 2))
+        let whitening = directory.appendingPathComponent("search/whitening.bin")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: whitening.path))
+        XCTAssertNil(try WhiteningFile.refit(indexDirectory: directory))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: whitening.path))
+        XCTAssertTrue(WhiteningFile.isUpToDate(indexDirectory: directory), "nothing to save for 3 images")
+
+        var options = SearchEngine.Options()
+        options.showProgress = false
+        let engine = try SearchEngine(indexDirectory: directory, options: options)
+        let results = try engine.search(imageAt: URL(fileURLWithPath: items[1].image), k: 3)
+        XCTAssertEqual(results.map(\.id).first, items[1].id)
+        XCTAssertEqual(results.first?.distance ?? 1, 0, accuracy: 1e-3)
+        XCTAssertEqual(results.map(\.distance), results.map(\.distance).sorted())
+        var raw = options
+        raw.imageSpace = .raw
+        XCTAssertEqual(try SearchEngine(indexDirectory: directory, options: raw).search(imageAt: URL(fileURLWithPath: items[1].image), k: 3).map(\.id),
+                       results.map(\.id))
     }
 }

@@ -100,8 +100,11 @@ struct IndexCommand: AsyncParsableCommand {
         options.rehash = rehash
         let summary = try indexer.index(loaded.items, into: store, options: options)
         print(summary)
-        // Image→image search whitens features with a PCA fitted on the collection: refit when it changed.
-        if summary.added + summary.updated + summary.pruned > 0 { try refitWhitening(indexURL) }
+        // Image→image search whitens features with a PCA fitted on the collection: refit when it changed (or when
+        // a killed run left the saved whitening behind).
+        if summary.added + summary.updated + summary.pruned > 0 || !WhiteningFile.isUpToDate(indexDirectory: indexURL) {
+            try refitWhitening(indexURL)
+        }
         // Text search maps the fused text rows saved here instead of building them in memory on every start.
         try saveTextRows(indexURL)
     }
@@ -119,7 +122,9 @@ struct IndexCommand: AsyncParsableCommand {
     }
 
     private func refitWhitening(_ indexURL: URL) throws {
-        let whitening = try WhiteningFile.refit(indexDirectory: indexURL)
+        guard let whitening = try WhiteningFile.refit(indexDirectory: indexURL) else {
+            return print("image→image search uses raw features: fewer than \(WhiteningFile.minimumRows) images to fit a whitening on")
+        }
         print("image→image whitening fitted on the collection: \(whitening.inputDimension) → \(whitening.outputDimension) dimensions")
     }
 

@@ -33,13 +33,24 @@ public enum WhiteningFile {
     /// 0.561 raw, 0.581 whitened to 512 dimensions and 0.600 to 1,024 (the reference used 512).
     public static let defaultDimension = 1024
 
+    /// Fewer live items than this are searched by raw features: a whitening needs rows to estimate a covariance
+    /// (the fit itself needs 2), and at 50 demo images raw and whitened are level anyway (R@1 0.81 / 0.83).
+    public static let minimumRows = 32
+
     /// Fits on the rows that belong to live items and saves it in the index directory, with the whitened
-    /// rows (`savedRows`), so that search maps them instead of whitening the collection again.
+    /// rows (`savedRows`), so that search maps them instead of whitening the collection again. With fewer than
+    /// `minimumRows` live items it removes any saved whitening and returns nil: image queries use raw features.
     @discardableResult
-    public static func refit(indexDirectory: URL, dimension: Int = WhiteningFile.defaultDimension) throws -> PCAWhitening {
+    public static func refit(indexDirectory: URL, dimension: Int = WhiteningFile.defaultDimension,
+                             minimumRows: Int = WhiteningFile.minimumRows) throws -> PCAWhitening? {
         let store = try SQLiteIndexStore.openForReading(at: indexDirectory)
-        let gem = try store.vectors("gem")
-        let whitening = try fit(gem, owners: try store.rowOwners(), dimension: dimension)
+        let gem = try store.vectors("gem"), owners = try store.rowOwners()
+        guard liveRows(owners) >= max(2, minimumRows) else {
+            let directory = IndexSnapshot.searchDirectory(indexDirectory)
+            for stale in [name, "whitened.bin", "whitened.bin.json"] { try? FileManager.default.removeItem(at: directory.appendingPathComponent(stale)) }
+            return nil
+        }
+        let whitening = try fit(gem, owners: owners, dimension: dimension)
         try save(whitening, in: indexDirectory)
         savedRows(whitening, in: indexDirectory).save(count: gem.count, dimension: whitening.outputDimension, sources: [gem]) {
             whitening.apply(gem, rows: $0, into: $1)
@@ -72,6 +83,20 @@ public enum WhiteningFile {
         return try PCAWhitening.fit(VectorMatrix(dimension: gem.dimension, values: values), outputDimension: kept,
                                     inputPower: inputPower)
     }
+
+    /// Whether the whitening and the whitened rows saved beside it cover every row (by the stamp; the rows are not
+    /// read), or the index is too small to whiten: false after a run was killed while saving them, so the next `imgsearch index`
+    /// refits.
+    public static func isUpToDate(indexDirectory: URL) -> Bool {
+        let file = IndexSnapshot.searchDirectory(indexDirectory).appendingPathComponent(name)
+        guard let store = try? SQLiteIndexStore.openForReading(at: indexDirectory), let gem = try? store.vectors("gem"),
+              let owners = try? store.rowOwners() else { return false }
+        guard liveRows(owners) >= minimumRows else { return true }
+        guard let whitening = try? PCAWhitening.load(from: file) else { return false }
+        return savedRows(whitening, in: indexDirectory).covers(rows: gem.count, of: [gem])
+    }
+
+    static func liveRows(_ owners: [String?]) -> Int { owners.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
 
     /// The whitened rows saved beside the whitening (`search/whitened.bin`).
     static func savedRows(_ whitening: PCAWhitening, in indexDirectory: URL) -> SavedRows {

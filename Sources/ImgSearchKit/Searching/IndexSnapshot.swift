@@ -84,7 +84,8 @@ final class IndexSnapshot: @unchecked Sendable {
         case .joint:
             let searcher = text.bridgeWeight == nil ? textSearcher : .exact(ExactSearch(joint))
             built = ImageSpaceIndex(vectors: joint, searcher: searcher, whitening: nil, source: nil)
-        case .raw:
+        case .raw, .whitened where WhiteningFile.liveRows(owners) < options.whiteningMinimumRows:
+            // Too few images to whiten: raw features, and queries follow (`ImageSpaceIndex.whitening` is nil).
             let normalized = CosineSpace.rows(try store.vectors("max"))
             built = ImageSpaceIndex(vectors: normalized, searcher: .exact(ExactSearch(normalized)), whitening: nil, source: nil)
         case .whitened:

@@ -93,7 +93,9 @@ public enum SavedSearchRows {
         var lines: [String] = []
         let gem = try store.vectors("gem")
         let whiteningFile = IndexSnapshot.searchDirectory(indexDirectory).appendingPathComponent(WhiteningFile.name)
-        if let whitening = try? PCAWhitening.load(from: whiteningFile), whitening.inputDimension == gem.dimension {
+        if WhiteningFile.liveRows(try store.rowOwners()) < WhiteningFile.minimumRows {
+            lines.append("search/\(WhiteningFile.name): none needed (fewer than \(WhiteningFile.minimumRows) images: image queries use raw features)")
+        } else if let whitening = try? PCAWhitening.load(from: whiteningFile), whitening.inputDimension == gem.dimension {
             lines.append(WhiteningFile.savedRows(whitening, in: indexDirectory).report(sources: [gem], dimension: whitening.outputDimension))
         } else {
             lines.append("search/\(WhiteningFile.name): absent or unreadable (fitted by the first image query; imgsearch index --refit)")

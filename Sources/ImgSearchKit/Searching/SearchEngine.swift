@@ -42,6 +42,8 @@ public final class SearchEngine: @unchecked Sendable {
         public var hnsw = HNSWIndex.Parameters(m: 16, efConstruction: 100, efSearch: 64)
         public var imageSpace: ImageSpace = .whitened
         public var whiteningDimension = WhiteningFile.defaultDimension
+        /// Fewer live items are searched by raw features when the image space is `whitened`.
+        public var whiteningMinimumRows = WhiteningFile.minimumRows
         /// λ: the label bridge's weight in text search, score = (joint cosine + λ · bridge cosine) / (1 + λ).
         /// 0 turns the bridge off (`--no-bridge`); indexes without bridge vectors ignore it.
         public var bridgeWeight: Float = LabelBridge.defaultWeight
@@ -166,7 +168,7 @@ public final class SearchEngine: @unchecked Sendable {
         let space = try snapshot.imageSpace(options.imageSpace)
         let query: [Float]
         switch options.imageSpace {
-        case .whitened: query = space.whitening!.apply(features.gemPooled)
+        case .whitened: query = space.whitening?.apply(features.gemPooled) ?? CosineSpace.vector(features.maxPooled)
         case .raw: query = CosineSpace.vector(features.maxPooled)
         case .joint: query = try encoder.embed(features: features)
         }

@@ -73,7 +73,7 @@ public enum FusedTextRowsFile {
     public static func update(indexDirectory: URL, bridgeWeight: Float = LabelBridge.defaultWeight, rewrite: Bool = false) throws -> Bool {
         let store = try SQLiteIndexStore.openForReading(at: indexDirectory)
         let joint = try store.vectors("joint")
-        guard bridgeWeight > 0, let bridge = try TextRows.bridgeRows(store, joint: joint) else { return false }
+        guard bridgeWeight > 0, joint.count > 0, let bridge = try TextRows.bridgeRows(store, joint: joint) else { return false }
         let saved = savedRows(bridgeWeight, in: indexDirectory)
         guard rewrite || !saved.covers(rows: joint.count, of: [joint, bridge]) else { return false }
         saved.save(count: joint.count, dimension: joint.dimension + bridge.dimension, sources: [joint, bridge],
