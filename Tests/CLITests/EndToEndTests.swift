@@ -94,6 +94,28 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue(repaired.stdout.contains("search/joint+bridge-2.000.bin: up to date"), repaired.stdout)
     }
 
+    /// A folder holding one image indexes and answers image queries (on raw features: nothing to whiten).
+    func testAOneImageIndexWorks() throws {
+        let root = try Self.pipeline()
+        let folder = root.appendingPathComponent("one-image")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let source = try XCTUnwrap(try catalogLines(root.appendingPathComponent("data/val.jsonl")).first?["image"] as? String)
+        let image = folder.appendingPathComponent("only.png")
+        try? FileManager.default.removeItem(at: image)
+        try FileManager.default.copyItem(atPath: source.hasPrefix("/") ? source : root.appendingPathComponent("data/\(source)").path,
+                                         toPath: image.path)
+        let index = root.appendingPathComponent("one-index").path
+        let indexed = try CLIRunner.run(["index", "--catalog", folder.path, "--model", root.appendingPathComponent("model").path,
+                                         "--index", index, "--quiet"], environment: env(root))
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        XCTAssertTrue(indexed.stdout.contains("uses raw features"), indexed.stdout)
+        let found = try CLIRunner.run(["search", "--index", index, "--image", image.path, "--json"], environment: env(root))
+        XCTAssertEqual(found.status, 0, found.stderr)
+        let results = try XCTUnwrap(try jsonLines(found.stdout).first?["results"] as? [[String: Any]])
+        XCTAssertEqual(results.count, 1)
+        XCTAssertEqual(results.first?["id"] as? String, "only.png")
+    }
+
     // MARK: Search
 
     func testTextSearchReturnsKSortedResultsAsJSONLines() throws {
