@@ -13,13 +13,16 @@ extension HNSWIndex {
         }
     }
 
-    /// Appends every row of `matrix` in order; `progress` is told the number of rows added so far.
-    public func add(contentsOf matrix: VectorMatrix, progress: ((Int) -> Void)? = nil) {
+    /// Appends rows `rows` of `matrix` (all of them by default) in order; `progress` is told the number of rows
+    /// added so far, every 1,024 rows and at the end, between insertions (searches and saves may run then).
+    public func add(contentsOf matrix: VectorMatrix, rows: Range<Int>? = nil, progress: ((Int) -> Void)? = nil) {
         precondition(matrix.dimension == dimension, "HNSWIndex: rows have \(matrix.dimension) values, graph has \(dimension)")
-        lock.writing { reserveNodes(nodeCount + matrix.count) }
-        for row in 0..<matrix.count {
+        let rows = rows ?? 0..<matrix.count
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= matrix.count, "HNSWIndex: rows \(rows) of \(matrix.count)")
+        lock.writing { reserveNodes(nodeCount + rows.count) }
+        for (done, row) in rows.enumerated() {
             lock.writing { _ = insert(matrix.baseAddress + row * dimension) }
-            if let progress, (row + 1) % 1024 == 0 || row + 1 == matrix.count { progress(row + 1) }
+            if let progress, (done + 1) % 1024 == 0 || done + 1 == rows.count { progress(done + 1) }
         }
     }
 

@@ -32,8 +32,9 @@ extension HNSWIndex {
     }
 
     /// Reads a graph saved by `save(to:)` and attaches its vectors: row i of `vectors` is node i.
-    /// Rows beyond the saved nodes (appended to the store after the graph was saved) are added.
-    public static func load(from url: URL, vectors: VectorMatrix) throws -> HNSWIndex {
+    /// Rows beyond the saved nodes (appended to the store after the graph was saved) are added unless
+    /// `linkingNewRows` is false (the caller then adds them, e.g. with progress and checkpoints).
+    public static func load(from url: URL, vectors: VectorMatrix, linkingNewRows: Bool = true) throws -> HNSWIndex {
         var reader = ByteReader(try ChecksummedFile.read(url, magic: fileMagic, version: fileVersion), file: url.path)
         let dimension = Int(try reader.read(UInt32.self))
         let m = Int(try reader.read(UInt32.self))
@@ -79,9 +80,7 @@ extension HNSWIndex {
         index.nodeCount = nodeCount
         index.entryPoint = entryPoint
         index.maxLevel = maxLevel
-        if vectors.count > nodeCount {
-            for row in nodeCount..<vectors.count { index.add(vectors.rowArray(row)) }
-        }
+        if linkingNewRows && vectors.count > nodeCount { index.add(contentsOf: vectors, rows: nodeCount..<vectors.count) }
         return index
     }
 

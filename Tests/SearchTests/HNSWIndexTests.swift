@@ -75,6 +75,17 @@ final class HNSWIndexTests: XCTestCase {
         let recall = SyntheticData.recall(grown.search(queries: Self.queries, k: 10),
                                           ExactSearch(Self.vectors).search(queries: Self.queries, k: 10))
         XCTAssertGreaterThanOrEqual(recall, 0.95)
+
+        // A build resumed from a checkpoint: loaded without the new rows, which the caller then adds in ranges
+        // with progress; the graph is the one linking them on load makes (the random levels continue from the file).
+        let resumed = try HNSWIndex.load(from: file, vectors: Self.vectors, linkingNewRows: false)
+        XCTAssertEqual(resumed.count, 3_000)
+        var reports: [Int] = []
+        resumed.add(contentsOf: Self.vectors, rows: 3_000..<4_000) { reports.append($0) }
+        resumed.add(contentsOf: Self.vectors, rows: 4_000..<Self.vectors.count)
+        XCTAssertEqual(reports, [1_000])
+        XCTAssertEqual(resumed.count, Self.vectors.count)
+        XCTAssertEqual(resumed.search(queries: Self.queries, k: 10), grown.search(queries: Self.queries, k: 10))
     }
 
     func testDamagedOrMismatchedFilesAreRejected() throws {

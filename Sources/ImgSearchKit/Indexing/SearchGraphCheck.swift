@@ -16,13 +16,14 @@ public enum SearchGraphCheck {
     }
 
     /// Recall@`k` of the graph text search uses with label-bridge weight `bridgeWeight`, or nil when
-    /// no up-to-date graph is saved yet (it is built by the first approximate search).
+    /// no up-to-date graph is saved (`imgsearch index` builds it from 50,000 rows on, or the first approximate search).
     public static func measure(_ store: SQLiteIndexStore, bridgeWeight: Float = LabelBridge.defaultWeight,
                                sample: Int = 200, k: Int = 10) throws -> Result? {
         let text = try TextRows(store: store, joint: try store.vectors("joint"), bridgeWeight: bridgeWeight)
         let vectors = text.rows
         let file = IndexSnapshot.searchDirectory(store.directory).appendingPathComponent(text.graphFileName)
-        guard vectors.count > k, let graph = PersistedGraph.load(file, vectors: vectors) else { return nil }
+        guard vectors.count > k, PersistedGraph.savedRows(file, vectors: vectors) == vectors.count,
+              let graph = PersistedGraph.load(file, vectors: vectors) else { return nil }
         let exact = ExactSearch(vectors)
         let queries = min(sample, vectors.count)
         var found = 0

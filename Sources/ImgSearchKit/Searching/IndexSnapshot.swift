@@ -42,26 +42,20 @@ final class IndexSnapshot: @unchecked Sendable {
     }
 
     /// The previous snapshot's graph when its rows are unchanged (new rows are linked in place),
-    /// else the saved graph, else a new one (saved for next time).
+    /// else the saved graph, else a new one; the last two are extended to every row and saved as they grow.
     static func graph(for text: TextRows, store: SQLiteIndexStore, options: SearchEngine.Options,
                       previous: IndexSnapshot?) -> HNSWIndex {
         let vectors = text.rows
         let file = searchDirectory(store.directory).appendingPathComponent(text.graphFileName)
         if let previous, case .approximate(let index) = previous.textSearcher, previous.text.graphFileName == text.graphFileName,
            PersistedGraph.matches(index, previous.text.rows, vectors) {
-            for row in index.count..<vectors.count { index.add(vectors.rowArray(row)) }
+            index.add(contentsOf: vectors, rows: index.count..<vectors.count)
             return index
         }
-        if let loaded = PersistedGraph.load(file, vectors: vectors) { return loaded }
-        let index = HNSWIndex(dimension: vectors.dimension, parameters: options.hnsw, capacity: vectors.count)
-        let progress = ProgressBar("search graph", total: vectors.count, enabled: options.showProgress)
-        var reported = 0
-        index.add(contentsOf: vectors) { done in
-            progress.advance(by: done - reported)
-            reported = done
-        }
-        progress.finish()
-        PersistedGraph.save(index, vectors: vectors, to: file)
+        let index = PersistedGraph.load(file, vectors: vectors)
+            ?? HNSWIndex(dimension: vectors.dimension, parameters: options.hnsw, capacity: vectors.count)
+        PersistedGraph.extend(index, with: vectors, file: file, checkpointSeconds: options.graphCheckpointSeconds,
+                              showProgress: options.showProgress)
         return index
     }
 

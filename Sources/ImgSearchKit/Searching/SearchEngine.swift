@@ -40,6 +40,8 @@ public final class SearchEngine: @unchecked Sendable {
         public var method: Method = .automatic
         public var approximateThreshold = 50_000
         public var hnsw = HNSWIndex.Parameters(m: 16, efConstruction: 100, efSearch: 64)
+        /// While building the HNSW graph, save it this often (seconds) so a killed build resumes.
+        public var graphCheckpointSeconds: Double = 60
         public var imageSpace: ImageSpace = .whitened
         public var whiteningDimension = WhiteningFile.defaultDimension
         /// Fewer live items are searched by raw features when the image space is `whitened`.

@@ -41,12 +41,31 @@ enum VectorSearcher: @unchecked Sendable {
 /// An HNSW graph saved beside the index, with a fingerprint of the rows it was built on: a graph
 /// whose rows were renumbered by a compaction must not be attached to the new rows.
 enum PersistedGraph {
-    /// Loads `file` when its fingerprint matches `vectors`, adding rows appended since (and saving the graph
-    /// again when it grew, so they are linked once); else nil.
+    /// Loads `file` when its fingerprint matches `vectors`, without the rows appended since (`extend` links
+    /// them); else nil.
     static func load(_ file: URL, vectors: VectorMatrix) -> HNSWIndex? {
-        guard let rows = savedRows(file, vectors: vectors), let index = try? HNSWIndex.load(from: file, vectors: vectors) else { return nil }
-        if index.count > rows { save(index, vectors: vectors, to: file) }
-        return index
+        guard savedRows(file, vectors: vectors) != nil else { return nil }
+        return try? HNSWIndex.load(from: file, vectors: vectors, linkingNewRows: false)
+    }
+
+    /// Links the rows of `vectors` the graph lacks, with a progress bar, saving the graph every `checkpointSeconds`
+    /// and at the end: a million rows take many minutes, and a build that is killed resumes from its last save.
+    static func extend(_ index: HNSWIndex, with vectors: VectorMatrix, file: URL, checkpointSeconds: Double, showProgress: Bool) {
+        let start = index.count
+        guard start < vectors.count else { return }
+        let progress = ProgressBar("search graph", total: vectors.count - start, enabled: showProgress)
+        var reported = 0
+        var lastSave = Date()
+        index.add(contentsOf: vectors, rows: start..<vectors.count) { done in
+            progress.advance(by: done - reported)
+            reported = done
+            if Date().timeIntervalSince(lastSave) >= checkpointSeconds && start + done < vectors.count {
+                save(index, vectors: vectors, to: file)
+                lastSave = Date()
+            }
+        }
+        progress.finish()
+        save(index, vectors: vectors, to: file)
     }
 
     /// How many leading rows of `vectors` the graph saved in `file` holds; nil when there is none or it is stale.
