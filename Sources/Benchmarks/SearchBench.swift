@@ -24,12 +24,13 @@ enum SearchBenchmark {
         switch args[0] {
         case "exact": try exact(vectors, queries, repeats: option("--repeats").flatMap(Int.init) ?? 20)
         case "hnsw":
-            guard args.count >= 7 else { throw BenchmarkUsage("search hnsw … TRUTH.i32 [--m M] [--ef-construction E] [--ef 16,32]") }
+            guard args.count >= 7 else { throw BenchmarkUsage("search hnsw … TRUTH.i32 [--m M] [--ef-construction E] [--ef 16,32] [--build-threads T]") }
             let truth = try Data(contentsOf: URL(fileURLWithPath: args[6])).withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
             try hnsw(vectors, queries, truth: truth, m: option("--m").flatMap(Int.init) ?? 16,
                      efConstruction: option("--ef-construction").flatMap(Int.init) ?? 200,
                      seed: option("--seed").flatMap(UInt64.init) ?? 42,
-                     efs: (option("--ef") ?? "16,32,64,128,256").split(separator: ",").compactMap { Int($0) })
+                     efs: (option("--ef") ?? "16,32,64,128,256").split(separator: ",").compactMap { Int($0) },
+                     buildThreads: option("--build-threads").flatMap(Int.init) ?? 1)
         case "int8": try int8(vectors, queries)
         default: throw BenchmarkUsage("search mode must be exact, hnsw or int8, not \(args[0])")
         }
@@ -97,15 +98,16 @@ enum SearchBenchmark {
     // MARK: HNSW
 
     private static func hnsw(_ vectors: VectorMatrix, _ queries: VectorMatrix, truth: [Int32], m: Int,
-                             efConstruction: Int, seed: UInt64, efs: [Int]) throws {
+                             efConstruction: Int, seed: UInt64, efs: [Int], buildThreads: Int) throws {
         let k = 10
         guard truth.count >= queries.count * k else { throw BenchmarkUsage("truth file holds \(truth.count) ids, \(queries.count * k) needed") }
         let index = HNSWIndex(dimension: vectors.dimension, parameters: .init(m: m, efConstruction: efConstruction, seed: seed),
                               capacity: vectors.count)
         let (start, startCPU) = (now(), cpuTime())
-        index.add(contentsOf: vectors)
+        index.add(contentsOf: vectors, threads: buildThreads)
         let (build, buildCPU) = (now() - start, cpuTime() - startCPU)
         try emit("hnsw_build", ["n": Double(vectors.count), "m": Double(m), "ef_construction": Double(efConstruction),
+                                "build_threads": Double(buildThreads),
                                 "build_seconds": build, "build_cpu_seconds": buildCPU, "kernel": Distance.kernelName])
         let rows = (0..<queries.count).map { queries.rowArray($0) }  // outside the timed loop, like the peers' arrays
         for ef in efs {

@@ -15,16 +15,32 @@ extension HNSWIndex {
 
     /// Appends rows `rows` of `matrix` (all of them by default) in order; `progress` is told the number of rows
     /// added so far, every 1,024 rows and at the end, between insertions (searches and saves may run then).
-    public func add(contentsOf matrix: VectorMatrix, rows: Range<Int>? = nil, progress: ((Int) -> Void)? = nil) {
+    /// With `threads` > 1, blocks of rows are linked by that many threads side by side (hnswlib's scheme: a
+    /// spin lock per node's link lists): faster, but the graph then depends on the threads' timing, so it is
+    /// not reproducible run to run. The first rows of an empty graph are always linked one by one.
+    public func add(contentsOf matrix: VectorMatrix, rows: Range<Int>? = nil, threads: Int = 1, progress: ((Int) -> Void)? = nil) {
         precondition(matrix.dimension == dimension, "HNSWIndex: rows have \(matrix.dimension) values, graph has \(dimension)")
         let rows = rows ?? 0..<matrix.count
         precondition(rows.lowerBound >= 0 && rows.upperBound <= matrix.count, "HNSWIndex: rows \(rows) of \(matrix.count)")
         lock.writing { reserveNodes(nodeCount + rows.count) }
-        for (done, row) in rows.enumerated() {
-            lock.writing { _ = insert(matrix.baseAddress + row * dimension) }
-            if let progress, (done + 1) % 1024 == 0 || done + 1 == rows.count { progress(done + 1) }
+        var done = 0
+        func report() { if let progress, done % 1024 == 0 || done == rows.count { progress(done) } }
+        while done < rows.count {
+            let serial = threads <= 1 || count < Self.serialStart
+            let block = serial ? 1 : min(Self.concurrentBlock, rows.count - done)
+            let first = matrix.baseAddress + (rows.lowerBound + done) * dimension
+            lock.writing {
+                if serial { _ = insert(first) } else { insertConcurrently(first, count: block, threads: threads) }
+            }
+            let before = done
+            done += block
+            if serial { report() } else if let progress, done / 1024 > before / 1024 || done == rows.count { progress(done) }
         }
     }
+
+    /// Nodes linked one by one before threads join in (the top levels take shape), and rows per parallel block
+    /// (progress and checkpoints happen between blocks, with the write lock released).
+    static let serialStart = 1024, concurrentBlock = 4096
 
     func reserveNodes(_ nodes: Int) {
         self.nodes.reserve(nodes * nodeStride)
@@ -34,6 +50,26 @@ extension HNSWIndex {
 
     /// Algorithm 1 of the paper; the caller holds the write lock.
     private func insert(_ vector: UnsafePointer<Float>) -> Int {
+        let node = appendNode(vector)
+        linkNode(node, locks: nil)
+        return node
+    }
+
+    /// `count` vectors appended, then linked by `threads` threads side by side; the caller holds the write lock
+    /// (no search runs meanwhile), and every node's storage exists before any thread starts.
+    private func insertConcurrently(_ vectors: UnsafePointer<Float>, count: Int, threads: Int) {
+        reserveNodes(nodeCount + count)
+        let first = nodeCount
+        for i in 0..<count { _ = appendNode(vectors + i * dimension) }
+        let locks = NodeLocks(count: nodeCount)
+        let workers = min(threads, count)
+        Parallel.forEach(workers, threads: workers) { worker in
+            for i in stride(from: worker, to: count, by: workers) { linkNode(first + i, locks: locks) }
+        }
+    }
+
+    /// Stores `vector` as the next node with a random level and empty link lists; returns the node.
+    private func appendNode(_ vector: UnsafePointer<Float>) -> Int {
         let node = nodeCount
         reserveNodes(node + 1)
         UnsafeMutableRawPointer(nodes.pointer + node * nodeStride).assumingMemoryBound(to: Float.self).update(from: vector, count: dimension)
@@ -50,35 +86,50 @@ extension HNSWIndex {
         }
         links(node, level: 0).pointee = 0
         nodeCount += 1
+        return node
+    }
 
+    /// Links an appended node into the graph. With `locks`, other threads link other nodes meanwhile: link lists
+    /// are read and written under their node's lock, and the entry point under `locks.top` (held throughout by a
+    /// node that will become the new top, as in hnswlib).
+    private func linkNode(_ node: Int, locks: NodeLocks?) {
+        let level = Int(levels[node])
+        locks?.top.lock()
+        let (entryPoint, maxLevel) = (self.entryPoint, self.maxLevel)
+        let holdsTop = locks != nil && level > maxLevel
+        if locks != nil && !holdsTop { locks?.top.unlock() }
+        defer { if holdsTop { locks?.top.unlock() } }
         guard entryPoint >= 0 else {
-            entryPoint = node
-            maxLevel = level
-            return node
+            (self.entryPoint, self.maxLevel) = (node, level)
+            return
         }
         let query = self.vector(node)
         var entry = Candidate(distance: distance(query, entryPoint), id: UInt32(entryPoint))
-        if maxLevel > level {
-            for upper in stride(from: maxLevel, to: level, by: -1) {
-                entry = greedyClosest(query, from: entry, level: upper)
-            }
-        }
         workspaces.withWorkspace(nodeCount: nodeCount) { workspace in
+            if maxLevel > level {
+                for upper in stride(from: maxLevel, to: level, by: -1) {
+                    entry = greedyClosest(query, from: entry, level: upper, locks: locks, copy: workspace.linkCopy)
+                }
+            }
             for current in stride(from: min(level, maxLevel), through: 0, by: -1) {
                 workspace.begin(nodeCount: nodeCount)
-                searchLayer(query, entry: entry, ef: parameters.efConstruction, level: current, workspace: workspace)
+                searchLayer(query, entry: entry, ef: parameters.efConstruction, level: current, workspace: workspace, locks: locks)
                 let found = workspace.results.drainAscending().map(Candidate.init(key:))
                 entry = found[0]
                 let chosen = selectNeighbors(found, limit: parameters.m)
+                locks?.lock(node)
                 setLinks(node, level: current, to: chosen.map(\.id))
-                for neighbor in chosen { link(Int(neighbor.id), to: node, distance: neighbor.distance, level: current) }
+                locks?.unlock(node)
+                for neighbor in chosen {
+                    locks?.lock(Int(neighbor.id))
+                    link(Int(neighbor.id), to: node, distance: neighbor.distance, level: current)
+                    locks?.unlock(Int(neighbor.id))
+                }
             }
         }
         if level > maxLevel {
-            entryPoint = node
-            maxLevel = level
+            (self.entryPoint, self.maxLevel) = (node, level)
         }
-        return node
     }
 
     /// Adds `node` to the links of `owner`; when full, keeps the heuristic's choice among old and new.

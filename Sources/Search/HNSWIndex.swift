@@ -146,13 +146,27 @@ public final class HNSWIndex: @unchecked Sendable {
             : upperLinks.pointer + upperOffsets[node] + (level - 1) * (1 + parameters.m)
     }
 
+    /// The link list of `node` at `level` to read: the list itself, or with `locks` (threads inserting side by
+    /// side) a copy taken under the node's lock into `copy`.
+    @inline(__always)
+    func readableLinks(_ node: Int, level: Int, locks: NodeLocks?, copy: UnsafeMutablePointer<UInt32>) -> UnsafePointer<UInt32> {
+        let list = links(node, level: level)
+        guard let locks else { return UnsafePointer(list) }
+        locks.lock(node)
+        copy.update(from: list, count: 1 + Int(list[0]))
+        locks.unlock(node)
+        return UnsafePointer(copy)
+    }
+
     /// Greedy walk on one level towards the query (the ef = 1 search of the upper levels).
-    func greedyClosest(_ query: UnsafePointer<Float>, from start: Candidate, level: Int) -> Candidate {
+    func greedyClosest(_ query: UnsafePointer<Float>, from start: Candidate, level: Int, locks: NodeLocks? = nil,
+                       copy: UnsafeMutablePointer<UInt32>? = nil) -> Candidate {
         var best = start
         var improved = true
         while improved {
             improved = false
-            let list = links(Int(best.id), level: level)
+            let list = locks == nil ? UnsafePointer(links(Int(best.id), level: level))
+                : readableLinks(Int(best.id), level: level, locks: locks, copy: copy!)
             for i in 0..<Int(list[0]) {
                 let node = list[1 + i]
                 let d = distance(query, Int(node))
@@ -170,7 +184,8 @@ public final class HNSWIndex: @unchecked Sendable {
     /// The hot loop of both search and insert. It works on local copies of every pointer and of the
     /// heaps: reaching them through class properties costs a dynamic exclusivity check per access.
     /// The walk is bound by memory latency (the vectors outgrow the caches), hence the prefetching.
-    func searchLayer(_ query: UnsafePointer<Float>, entry: Candidate, ef: Int, level: Int, workspace: SearchWorkspace) {
+    func searchLayer(_ query: UnsafePointer<Float>, entry: Candidate, ef: Int, level: Int, workspace: SearchWorkspace,
+                     locks: NodeLocks? = nil) {
         let dimension = self.dimension, nodeWords = nodeStride, words = nodes.pointer
         let base = UnsafeRawPointer(words).assumingMemoryBound(to: Float.self)
         let marks = workspace.marks, tag = workspace.tag, unvisited = workspace.unvisited
@@ -184,7 +199,8 @@ public final class HNSWIndex: @unchecked Sendable {
         while !candidates.isEmpty {
             let current = Candidate(key: ~candidates.pop())
             if current.distance > worst && results.count >= ef { break }
-            let list = level == 0 ? words + Int(current.id) * nodeWords + dimension : links(Int(current.id), level: level)
+            let list = locks != nil ? readableLinks(Int(current.id), level: level, locks: locks, copy: workspace.linkCopy)
+                : level == 0 ? UnsafePointer(words + Int(current.id) * nodeWords + dimension) : UnsafePointer(links(Int(current.id), level: level))
             // First the unvisited neighbours, every line of their vectors requested at once so that
             // the cache misses overlap; then their distances. (Prefetching only each vector's first
             // line, as hnswlib does, measured 15–30% slower at 100k×256.)
@@ -216,6 +232,24 @@ public final class HNSWIndex: @unchecked Sendable {
             }
         }
     }
+}
+
+// MARK: - Locks for inserting side by side
+
+/// One spin lock per node (its link lists on every level) and one for the entry point.
+final class NodeLocks: @unchecked Sendable {
+    private let flags: UnsafeMutablePointer<UInt8>
+    let top = NSLock()
+
+    init(count: Int) {
+        flags = .allocate(capacity: max(1, count))
+        flags.initialize(repeating: 0, count: max(1, count))
+    }
+
+    deinit { flags.deallocate() }
+
+    @inline(__always) func lock(_ node: Int) { isk_spin_lock(flags + node) }
+    @inline(__always) func unlock(_ node: Int) { isk_spin_unlock(flags + node) }
 }
 
 // MARK: - A lock-protected integer

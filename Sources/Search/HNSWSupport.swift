@@ -148,10 +148,13 @@ final class SearchWorkspace {
     var results = KeyHeap(capacity: 256)
     /// The not yet visited neighbours of the node being expanded.
     let unvisited: UnsafeMutablePointer<UInt32>
+    /// A link list copied out under its node's lock, while threads insert side by side.
+    let linkCopy: UnsafeMutablePointer<UInt32>
 
     init(capacity: Int, maxLinks: Int) {
         self.capacity = max(1, capacity)
         unvisited = .allocate(capacity: maxLinks)
+        linkCopy = .allocate(capacity: 1 + maxLinks)
         marks = .allocate(capacity: self.capacity)
         marks.initialize(repeating: 0, count: self.capacity)
     }
@@ -159,6 +162,7 @@ final class SearchWorkspace {
     deinit {
         marks.deallocate()
         unvisited.deallocate()
+        linkCopy.deallocate()
         candidates.deallocate()
         results.deallocate()
     }

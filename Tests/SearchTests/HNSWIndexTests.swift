@@ -37,6 +37,29 @@ final class HNSWIndexTests: XCTestCase {
         }
     }
 
+    /// Threads linking blocks of nodes side by side (after the first 1,024 one by one): the graph differs from a
+    /// serial build, but must find as well, every row must find itself, and it must save and load as a valid graph.
+    func testAGraphBuiltOnSeveralThreadsFindsAsWell() throws {
+        let index = HNSWIndex(dimension: 32, parameters: .init(m: 12, efConstruction: 100, efSearch: 64))
+        var reports: [Int] = []
+        index.add(contentsOf: Self.vectors, threads: 4) { reports.append($0) }
+        XCTAssertEqual(index.count, Self.vectors.count)
+        XCTAssertEqual(reports.last, Self.vectors.count)
+        XCTAssertEqual(reports, reports.sorted())
+        let recall = SyntheticData.recall(index.search(queries: Self.queries, k: 10),
+                                          ExactSearch(Self.vectors).search(queries: Self.queries, k: 10))
+        XCTAssertGreaterThanOrEqual(recall, 0.95, "recall@10 \(recall)")
+        for row in stride(from: 0, to: Self.vectors.count, by: 97) {
+            XCTAssertEqual(index.search(Self.vectors.rowArray(row), k: 1).first?.index, row)
+        }
+        let directory = try SyntheticData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("graph.hnsw")
+        try index.save(to: file)  // loading validates every link
+        XCTAssertEqual(try HNSWIndex.load(from: file, vectors: Self.vectors).search(queries: Self.queries, k: 10),
+                       index.search(queries: Self.queries, k: 10))
+    }
+
     func testEdgeCases() {
         let empty = HNSWIndex(dimension: 4)
         XCTAssertEqual(empty.search([0, 0, 0, 0], k: 5), [])

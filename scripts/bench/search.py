@@ -12,7 +12,7 @@
 Vectors are generated once into bench-data/search/ (gitignored) as raw float32 and read by both sides.
 
 usage: scripts/bench/search.py [--bench .build/release/imgsearch-bench] [--skip-1m] [--hnsw-n 200000]
-                               [--m 16] [--ef-construction 100] [--ef 12,14,…] [--rounds 3] [--only exact|hnsw|int8]
+                               [--m 16] [--ef-construction 100] [--ef 12,14,…] [--rounds 3] [--only exact|hnsw|hnsw-threads|int8]
 """
 import argparse, json, os, platform, subprocess, time
 import numpy as np
@@ -100,9 +100,9 @@ def exact(args, n, label):
     del index, x
 
 
-def hnsw(args):
-    import faiss, hnswlib
-    n, nq, k = args.hnsw_n, 1000, 10
+def hnsw_data(n, nq=1000, k=10):
+    """The clustered vectors and queries (files, arrays) and the exact top k, written on first use."""
+    import faiss
     vectors = ensure(f"{DATA}/clustered{n}.f32", lambda: clustered(n, 3))
     queries = ensure(f"{DATA}/clustered_queries.f32", lambda: clustered(nq, 4))
     x, q = load(vectors, n), load(queries, nq)
@@ -110,7 +110,13 @@ def hnsw(args):
     if not os.path.exists(truth_path):
         flat = faiss.IndexFlatL2(D); flat.add(x)
         flat.search(q, k)[1].astype(np.int32).tofile(truth_path)
-    truth = np.fromfile(truth_path, np.int32).reshape(nq, k)
+    return vectors, queries, truth_path, x, q, np.fromfile(truth_path, np.int32).reshape(nq, k)
+
+
+def hnsw(args):
+    import faiss, hnswlib
+    n, nq, k = args.hnsw_n, 1000, 10
+    vectors, queries, truth_path, x, q, truth = hnsw_data(n, nq, k)
     efs = [int(e) for e in args.ef.split(",")]
 
     def recall(found):
@@ -199,6 +205,26 @@ def hnsw(args):
         row(f"build vs {name}, CPU (s)", our_build[1], peer[1], "s")
 
 
+def hnsw_threads(args):
+    """HNSW build on every core, ours vs hnswlib (add_items with num_threads), then recall@10 at ef 64."""
+    import hnswlib
+    n, nq, k, cores = args.hnsw_n, 1000, 10, os.cpu_count()
+    vectors, queries, truth_path, x, q, truth = hnsw_data(n, nq, k)
+    hl = hnswlib.Index(space="l2", dim=D)
+    hl.init_index(max_elements=n, M=args.m, ef_construction=args.ef_construction, random_seed=42)
+    hl_build = timed(lambda: hl.add_items(x, num_threads=cores))
+    hl.set_ef(64)
+    hl_recall = float(np.mean([len(set(f) & set(t)) / k for f, t in zip(hl.knn_query(q, k=k, num_threads=1)[0], truth)]))
+    lines = ours(args.bench, "hnsw", vectors, n, queries, nq, D, truth_path, "--threads", cores, "--build-threads", cores,
+                 "--m", args.m, "--ef-construction", args.ef_construction, "--ef", "64")
+    built = next(l["figures"] for l in lines if l["bench"] == "search_hnsw_build")
+    recall = next(l["figures"] for l in lines if l["bench"] == "search_hnsw_search")["recall10"]
+    print(f"HNSW build on {cores} threads, {n:,}×{D} clustered, M={args.m}, efConstruction={args.ef_construction}; "
+          f"recall@10 at ef 64: ours {recall:.3f}, hnswlib {hl_recall:.3f}")
+    row("build vs hnswlib, wall (s)", built["build_seconds"], hl_build[0], "s")
+    row("build vs hnswlib, CPU (s)", built["build_cpu_seconds"], hl_build[1], "s")
+
+
 def int8(args):
     n = 70_000
     vectors = ensure(f"{DATA}/clustered{n}.f32", lambda: clustered(n, 5))
@@ -218,7 +244,7 @@ def main():
     ap.add_argument("--ef", default="12,14,16,18,20,24,32,48,64,128")
     ap.add_argument("--rounds", type=int, default=3, help="HNSW query sweeps per side; the best of each is kept")
     ap.add_argument("--repeats", type=int, default=20)
-    ap.add_argument("--only", choices=["exact", "hnsw", "int8"])
+    ap.add_argument("--only", choices=["exact", "hnsw", "hnsw-threads", "int8"])
     args = ap.parse_args()
     os.makedirs(DATA, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
@@ -228,6 +254,8 @@ def main():
             exact(args, 1_000_000, "1m")
     if args.only in (None, "hnsw"):
         hnsw(args)
+    if args.only in (None, "hnsw", "hnsw-threads"):
+        hnsw_threads(args)
     if args.only in (None, "int8"):
         int8(args)
 

@@ -1,5 +1,6 @@
 import Foundation
 import Search
+import Tensor
 
 /// Exact or HNSW search over one vector set, skipping rows no live item owns.
 enum VectorSearcher: @unchecked Sendable {
@@ -56,7 +57,7 @@ enum PersistedGraph {
         let progress = ProgressBar("search graph", total: vectors.count - start, enabled: showProgress)
         var reported = 0
         var lastSave = Date()
-        index.add(contentsOf: vectors, rows: start..<vectors.count) { done in
+        index.add(contentsOf: vectors, rows: start..<vectors.count, threads: Parallel.threads) { done in
             progress.advance(by: done - reported)
             reported = done
             if Date().timeIntervalSince(lastSave) >= checkpointSeconds && start + done < vectors.count {
