@@ -21,6 +21,11 @@ struct IndexCommand: AsyncParsableCommand {
         often free. Each batch is committed as it completes: a killed run resumes where it \
         stopped. Images that cannot be read are recorded as failed, with the reason, and reported.
 
+        Then it prepares what search would otherwise derive at every start, in INDEX/search/: the PCA \
+        whitening of image→image search and the whitened rows, the text rows fused with the label bridge, and \
+        from 50,000 items the HNSW graph of text search (built on all cores, saved every minute, so a killed \
+        build resumes).
+
         Examples:
           imgsearch index --catalog data/demo/catalog.jsonl --model models/demo --index indexes/demo
           imgsearch index --catalog new.jsonl --model models/demo --index indexes/demo --prune
