@@ -24,7 +24,6 @@ extension HNSWIndex {
         precondition(rows.lowerBound >= 0 && rows.upperBound <= matrix.count, "HNSWIndex: rows \(rows) of \(matrix.count)")
         lock.writing { reserveNodes(nodeCount + rows.count) }
         var done = 0
-        func report() { if let progress, done % 1024 == 0 || done == rows.count { progress(done) } }
         while done < rows.count {
             let serial = threads <= 1 || count < Self.serialStart
             let block = serial ? 1 : min(Self.concurrentBlock, rows.count - done)
@@ -34,7 +33,7 @@ extension HNSWIndex {
             }
             let before = done
             done += block
-            if serial { report() } else if let progress, done / 1024 > before / 1024 || done == rows.count { progress(done) }
+            if let progress, done / 1024 > before / 1024 || done == rows.count { progress(done) }
         }
     }
 
@@ -58,7 +57,6 @@ extension HNSWIndex {
     /// `count` vectors appended, then linked by `threads` threads side by side; the caller holds the write lock
     /// (no search runs meanwhile), and every node's storage exists before any thread starts.
     private func insertConcurrently(_ vectors: UnsafePointer<Float>, count: Int, threads: Int) {
-        reserveNodes(nodeCount + count)
         let first = nodeCount
         for i in 0..<count { _ = appendNode(vectors + i * dimension) }
         let locks = NodeLocks(count: nodeCount)

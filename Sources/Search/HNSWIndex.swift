@@ -149,9 +149,10 @@ public final class HNSWIndex: @unchecked Sendable {
     /// The link list of `node` at `level` to read: the list itself, or with `locks` (threads inserting side by
     /// side) a copy taken under the node's lock into `copy`.
     @inline(__always)
-    func readableLinks(_ node: Int, level: Int, locks: NodeLocks?, copy: UnsafeMutablePointer<UInt32>) -> UnsafePointer<UInt32> {
+    func readableLinks(_ node: Int, level: Int, locks: NodeLocks?, copy: UnsafeMutablePointer<UInt32>?) -> UnsafePointer<UInt32> {
         let list = links(node, level: level)
         guard let locks else { return UnsafePointer(list) }
+        let copy = copy!  // with locks, callers pass their workspace's `linkCopy`
         locks.lock(node)
         copy.update(from: list, count: 1 + Int(list[0]))
         locks.unlock(node)
@@ -165,8 +166,7 @@ public final class HNSWIndex: @unchecked Sendable {
         var improved = true
         while improved {
             improved = false
-            let list = locks == nil ? UnsafePointer(links(Int(best.id), level: level))
-                : readableLinks(Int(best.id), level: level, locks: locks, copy: copy!)
+            let list = readableLinks(Int(best.id), level: level, locks: locks, copy: copy)
             for i in 0..<Int(list[0]) {
                 let node = list[1 + i]
                 let d = distance(query, Int(node))

@@ -11,7 +11,7 @@ extension VectorMatrix {
 
     /// Writes the rows straight from memory (or the mapped file they come from): no copy of the matrix.
     public func save(to url: URL) throws {
-        try Self.save(count: count, dimension: dimension, to: url, blockRows: count) { rows, _ in
+        try Self.save(count: count, dimension: dimension, to: url) { rows, _ in
             baseAddress + rows.lowerBound * dimension
         }
     }

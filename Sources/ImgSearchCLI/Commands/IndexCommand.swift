@@ -82,7 +82,7 @@ struct IndexCommand: AsyncParsableCommand {
         if check { return try runCheck(indexURL) }
         if refit {
             try refitWhitening(indexURL)
-            return try saveTextRows(indexURL, rewrite: true)
+            return try saveTextSearchFiles(indexURL, rewrite: true)
         }
         if let threads { Parallel.configure(threads: threads) }
         // A file size limit must surface as a write error naming the file, not kill the process.
@@ -111,11 +111,11 @@ struct IndexCommand: AsyncParsableCommand {
             try refitWhitening(indexURL)
         }
         // Text search maps the fused text rows saved here instead of building them in memory on every start.
-        try saveTextRows(indexURL)
+        try saveTextSearchFiles(indexURL)
     }
 
     /// What text search opens instead of deriving: the fused rows, and the HNSW graph of a large index.
-    private func saveTextRows(_ indexURL: URL, rewrite: Bool = false) throws {
+    private func saveTextSearchFiles(_ indexURL: URL, rewrite: Bool = false) throws {
         if try FusedTextRowsFile.update(indexDirectory: indexURL, rewrite: rewrite) {
             print("text search rows (joint + label bridge, λ \(LabelBridge.defaultWeight)) saved beside the index")
         }

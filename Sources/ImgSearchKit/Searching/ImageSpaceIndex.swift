@@ -46,8 +46,8 @@ public enum WhiteningFile {
         let store = try SQLiteIndexStore.openForReading(at: indexDirectory)
         let gem = try store.vectors("gem"), owners = try store.rowOwners()
         guard liveRows(owners) >= max(2, minimumRows) else {
-            let directory = IndexSnapshot.searchDirectory(indexDirectory)
-            for stale in [name, "whitened.bin", "whitened.bin.json"] { try? FileManager.default.removeItem(at: directory.appendingPathComponent(stale)) }
+            try? FileManager.default.removeItem(at: IndexSnapshot.searchDirectory(indexDirectory).appendingPathComponent(name))
+            savedRows(nil, in: indexDirectory).remove()
             return nil
         }
         let whitening = try fit(gem, owners: owners, dimension: dimension)
@@ -98,9 +98,9 @@ public enum WhiteningFile {
 
     static func liveRows(_ owners: [String?]) -> Int { owners.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
 
-    /// The whitened rows saved beside the whitening (`search/whitened.bin`).
-    static func savedRows(_ whitening: PCAWhitening, in indexDirectory: URL) -> SavedRows {
-        SavedRows("whitened.bin", recipe: whitening.fingerprint, in: indexDirectory)
+    /// The whitened rows saved beside the whitening (`search/whitened.bin`), as `whitening` makes them.
+    static func savedRows(_ whitening: PCAWhitening?, in indexDirectory: URL) -> SavedRows {
+        SavedRows("whitened.bin", recipe: whitening?.fingerprint ?? 0, in: indexDirectory)
     }
 
     static func save(_ whitening: PCAWhitening, in indexDirectory: URL) throws {

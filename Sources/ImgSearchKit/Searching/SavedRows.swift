@@ -45,8 +45,7 @@ struct SavedRows {
     /// The saved rows when this recipe made them from the leading rows of `sources`; nil when absent, stale or
     /// damaged (the whole file's checksum is verified as it is mapped).
     func load(sources: [VectorMatrix], dimension: Int) -> VectorMatrix? {
-        guard let before = try? Data(contentsOf: stampURL), let rows = stampedRows(sources),
-              let matrix = try? VectorMatrix(savedFile: file), matrix.count == rows, matrix.dimension == dimension,
+        guard let before = try? Data(contentsOf: stampURL), case .saved(let matrix) = state(sources: sources, dimension: dimension),
               // An `imgsearch index` replacing the file meanwhile removes the stamp first: an unchanged stamp
               // after mapping means the mapped file is the one it describes.
               (try? Data(contentsOf: stampURL)) == before else { return nil }
@@ -59,20 +58,39 @@ struct SavedRows {
     /// A line for `imgsearch index --check`: whether the file is there, current, stale or damaged (reads it all).
     func report(sources: [VectorMatrix], dimension: Int) -> String {
         let name = "search/" + file.lastPathComponent
-        guard FileManager.default.fileExists(atPath: file.path) else { return "\(name): absent (derived at search time)" }
-        guard let rows = stampedRows(sources) else {
-            return "\(name): stale, made from other rows or another recipe (ignored; imgsearch index --refit rewrites it)"
+        switch state(sources: sources, dimension: dimension) {
+        case .absent: return "\(name): absent (derived at search time)"
+        case .stale: return "\(name): stale, made from other rows or another recipe (ignored; imgsearch index --refit rewrites it)"
+        case .damaged(let reason): return "\(name): damaged, \(reason) (ignored; imgsearch index --refit rewrites it)"
+        case .saved(let matrix):
+            let total = sources.map(\.count).min() ?? matrix.count
+            return matrix.count == total ? "\(name): up to date, \(matrix.count) rows"
+                : "\(name): \(matrix.count) of \(total) rows (the rest are derived at search time)"
         }
+    }
+
+    /// Removes the rows and their stamp (the collection no longer has them: too few images to whiten).
+    func remove() {
+        for url in [stampURL, file] { try? FileManager.default.removeItem(at: url) }
+    }
+
+    private enum State {
+        case absent, stale, damaged(String), saved(VectorMatrix)
+    }
+
+    /// What the file holds for `sources`, the one place its stamp, checksum and shape are checked.
+    private func state(sources: [VectorMatrix], dimension: Int) -> State {
+        guard FileManager.default.fileExists(atPath: file.path) else { return .absent }
+        guard let rows = stampedRows(sources) else { return .stale }
         do {
             let matrix = try VectorMatrix(savedFile: file)
             guard matrix.count == rows, matrix.dimension == dimension else {
-                return "\(name): damaged, \(matrix.count) rows of \(matrix.dimension) where the stamp says \(rows) of \(dimension) (ignored)"
+                return .damaged("\(matrix.count) rows of \(matrix.dimension) where the stamp says \(rows) of \(dimension)")
             }
+            return .saved(matrix)
         } catch {
-            return "\(name): damaged, \(error) (ignored; imgsearch index --refit rewrites it)"
+            return .damaged("\(error)")
         }
-        let total = sources.map(\.count).min() ?? rows
-        return rows == total ? "\(name): up to date, \(rows) rows" : "\(name): \(rows) of \(total) rows (the rest are derived at search time)"
     }
 
     /// The row count of the stamp when it matches this recipe and the leading rows of every source.
