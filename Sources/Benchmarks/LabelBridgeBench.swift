@@ -9,7 +9,7 @@ import VisionEncoder
 /// `imgsearch-bench label-bridge [--catalog VAL.jsonl] [--model MODEL_DIR] [--photo PATH=TEXT …]`
 ///
 /// The ImageNet-label bridge on its own and fused with a trained joint model: text→image R@K on
-/// the catalog (GUIDE.md protocol) for a grid of temperatures T and weights λ — how the defaults in
+/// the catalog (docs/metrics.md) for a grid of temperatures T and weights λ — how the defaults in
 /// `LabelBridge` were chosen. `--photo` ranks the given texts for each photo through the bridge alone.
 enum LabelBridgeBenchmark {
     static func run(_ args: [String]) throws {

@@ -2,7 +2,7 @@ import Foundation
 
 // MARK: - Writing catalogs
 
-/// Writes items as a JSON Lines catalog (GUIDE.md format) that `CatalogLoader` reads back.
+/// Writes items as a JSON Lines catalog (docs/catalog.md) that `CatalogLoader` reads back.
 public enum CatalogWriter {
     /// Writes one item per line, atomically. Image paths under the catalog's folder are written relative
     /// to it, so the folder can be moved as a whole; others stay absolute.

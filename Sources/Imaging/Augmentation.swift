@@ -3,7 +3,7 @@ import Tensor
 /// A deterministic random change of an image: a crop rescaled back to the original size, a
 /// contrast and brightness jitter, a horizontal flip. The same seed gives the same copy.
 ///
-/// Two uses with different settings: `trainingVariant` makes the extra training views of issue 8
+/// Two uses with different settings: `trainingVariant` makes the extra training views
 /// (what a photo of the same thing might look like), `evaluationQuery` the altered copies that
 /// `imgsearch eval` finds the originals from.
 public struct ImageAugmentation: Sendable, Equatable {

@@ -1,7 +1,7 @@
 import TextEncoder
 import Tensor
 
-/// The seed's text encoder: word embedding → (bi)GRU over the sequence → max over time → dense.
+/// The original design's text encoder: word embedding → (bi)GRU over the sequence → max over time → dense.
 ///
 /// The backward direction runs the same GRU code on each caption reversed in place (padding
 /// stays at the end), which is exact here because max pooling ignores the order of steps.

@@ -4,7 +4,7 @@ public struct JointModelConfig: Codable, Equatable, Sendable {
     public var formatVersion = 1
     /// `Backbone.identifier` whose features the image head was trained on, e.g. "efficientnet-lite0".
     public var backbone: String = "efficientnet-lite0"
-    /// Which backbone pooling feeds the head: "max" (the seed's GlobalMaxPooling2D), "gem" or "avg".
+    /// Which backbone pooling feeds the head: "max" (the original design's GlobalMaxPooling2D), "gem" or "avg".
     public var pooling: String = "max"
     public var imageFeatureDimension = 1280
     /// "gru" (word embedding + GRU trained here) or "minilm" (frozen pretrained sentence encoder).
@@ -15,10 +15,10 @@ public struct JointModelConfig: Codable, Equatable, Sendable {
     public var wordDimension = 128
     public var gruHiddenSize = 256
     public var bidirectional = true
-    /// Hidden width of the image head's MLP; 0 = a single dense layer (the seed).
+    /// Hidden width of the image head's MLP; 0 = a single dense layer (the original design).
     public var imageHiddenSize = 0
     /// Independently initialised image heads trained side by side; an image's embedding is the mean of
-    /// their unit outputs (an ensemble: +0.05 text→image R@10 with 3 heads on the demo split). 1 = the seed.
+    /// their unit outputs (an ensemble: +0.05 text→image R@10 with 3 heads on the demo split). 1 = the original design.
     public var imageHeads = 1
     /// Dropout on the image head's input during training.
     public var imageDropout: Float = 0

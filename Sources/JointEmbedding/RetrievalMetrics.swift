@@ -18,7 +18,7 @@ public struct RetrievalReport: Codable, Equatable, Sendable {
     }
 }
 
-/// The evaluation protocol of GUIDE.md (Metrics), on embeddings ranked by Euclidean distance.
+/// The evaluation protocol of docs/metrics.md, on embeddings ranked by Euclidean distance.
 public enum RetrievalMetrics {
     // MARK: Protocols
 

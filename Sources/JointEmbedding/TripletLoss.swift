@@ -3,7 +3,7 @@ import Tensor
 
 /// How each anchor picks its negative among the other pairs of the batch.
 public enum NegativeSampling: String, Codable, CaseIterable, Sendable {
-    /// The seed: a random other text (from another group).
+    /// The original design's: a random other text (from another group).
     case random
     /// VSE++ "max of hinges": the closest text of another group.
     case hardest

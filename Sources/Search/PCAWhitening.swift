@@ -4,7 +4,7 @@ import Tensor
 /// PCA whitening learnt from a collection: x ↦ normalise(Λ^(−power) Uᵀ (x̂ − μ)), keeping the
 /// `outputDimension` strongest principal directions. With power 0.5 the output covariance is the
 /// identity (full whitening): frequent, uninformative feature directions stop dominating distances,
-/// which is what makes image→image search generalise across sources (issue 8, part 3). x̂ is x with
+/// which is what makes image→image search generalise across sources. x̂ is x with
 /// each value raised to `inputPower` (sign kept) and the row L2-normalised, when `inputPower` > 0:
 /// the power-law normalisation of image retrieval, which tames bursty channels before the PCA.
 ///

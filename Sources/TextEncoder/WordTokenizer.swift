@@ -1,6 +1,6 @@
 import Foundation
 
-/// Splits text into lowercase words the way the seed's text encoder saw them.
+/// Splits text into lowercase words the way the original design's text encoder saw them.
 ///
 /// NFKC first (so "ﬁ" → "fi", full-width "ＲＥＤ" → "red"), then lowercase, then every run
 /// of letters, marks or digits is one word; everything else separates. Numbers stay words

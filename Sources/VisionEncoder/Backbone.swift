@@ -5,7 +5,7 @@ import Tensor
 
 /// Pooled features of the last convolutional map, and the ImageNet logits when the model has a head.
 public struct BackboneOutput: Sendable {
-    /// GlobalMaxPooling2D of the last map, [N, C] (the seed's image feature).
+    /// GlobalMaxPooling2D of the last map, [N, C] (the original design's image feature).
     public var maxPooled: Tensor
     /// Global average pooling, [N, C].
     public var avgPooled: Tensor

@@ -45,7 +45,7 @@ extension Dictionary where Key == String, Value == LiteralValue {
 
 // MARK: - JSON Lines
 
-/// The product's own catalog format (GUIDE.md): only `image` is required; `id` defaults to the image path.
+/// The product's own catalog format (docs/catalog.md): only `image` is required; `id` defaults to the image path.
 enum JSONLinesFormat {
     static func load(_ url: URL) throws -> LoadedCatalog {
         var accumulator = CatalogAccumulator(file: url)

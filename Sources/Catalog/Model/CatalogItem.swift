@@ -42,7 +42,7 @@ public struct CatalogItem: Codable, Hashable, Sendable {
     }
 
     /// The item's short text: its title, or its caption when the title is empty. Groups are queried
-    /// with it (GUIDE.md, Metrics), and training pairs images with it too.
+    /// with it (docs/metrics.md), and training pairs images with it too.
     public var titleOrCaption: String {
         let title = self.title.trimmingCharacters(in: .whitespacesAndNewlines)
         return title.isEmpty ? caption : title
@@ -83,7 +83,7 @@ public struct CatalogItem: Codable, Hashable, Sendable {
 public enum CatalogFormat: String, CaseIterable, Sendable {
     /// Decide from the extension (after stripping `.gz`) and the first line of content.
     case auto
-    /// One JSON object per line (GUIDE.md catalog format).
+    /// One JSON object per line (docs/catalog.md).
     case jsonLines = "jsonl"
     /// Amazon product metadata: one object per line, strict JSON or Python-literal style.
     case amazon

@@ -2,7 +2,7 @@ import ArgumentParser
 import JointEmbedding
 
 /// `--no-bridge` / `--bridge-weight` of `search` and `serve`: how much the ImageNet-label bridge
-/// counts in text search (issue 8). Indexes built without bridge vectors ignore both.
+/// counts in text search. Indexes built without bridge vectors ignore both.
 struct BridgeOptions: ParsableArguments {
     @Flag(name: .customLong("no-bridge"), help: "Text search on the trained model alone, without the ImageNet-label bridge.")
     var noBridge = false

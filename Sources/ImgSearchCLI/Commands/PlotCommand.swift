@@ -4,7 +4,7 @@ import ImgSearchKit
 import JointEmbedding
 import Tensor
 
-/// `imgsearch plot`: the seed's figure — images and their descriptions in one t-SNE map.
+/// `imgsearch plot`: the original design's figure — images and their descriptions in one t-SNE map.
 struct PlotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",

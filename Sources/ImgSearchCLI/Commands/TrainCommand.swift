@@ -13,7 +13,7 @@ struct TrainCommand: AsyncParsableCommand {
         The image side is the frozen EfficientNet-Lite0 (pooled features, cached). The text side \
         is the frozen MiniLM sentence encoder (default: images are mapped into its space by an \
         ensemble of small MLP heads, trained on each image's caption and on its title alone) or, \
-        with --text-encoder gru, the seed: GlobalMaxPool features, word embedding → GRU → max over \
+        with --text-encoder gru, the original tf.Keras design: GlobalMaxPool features, word embedding → GRU → max over \
         time, one dense image head. Training uses \
         the triplet loss max(d(image, its text) − d(image, other text) + margin, 0). \
         After each epoch the loss and, with --val, validation recall are printed; the best model \
@@ -21,8 +21,8 @@ struct TrainCommand: AsyncParsableCommand {
 
         Examples:
           imgsearch train --catalog data/demo/train.jsonl --val data/demo/val.jsonl --out models/demo
-          imgsearch train --catalog train.jsonl --out models/seed --negatives random --epochs 20
-          imgsearch train --catalog train.jsonl --out models/seed --resume     # after a kill
+          imgsearch train --catalog train.jsonl --out models/classic --text-encoder gru --negatives random --epochs 20
+          imgsearch train --catalog train.jsonl --out models/classic --resume     # after a kill
         """
     )
 
@@ -42,7 +42,7 @@ struct TrainCommand: AsyncParsableCommand {
 
     // MARK: Model
 
-    @Option(help: "Text side: minilm (frozen pretrained sentence encoder, images mapped into its 384-d space) or gru (the seed: trained here).")
+    @Option(help: "Text side: minilm (frozen pretrained sentence encoder, images mapped into its 384-d space) or gru (the original design's word embedding + GRU, trained here).")
     var textEncoder: TextEncoderKind = .minilm
 
     @Option(help: "Size of the joint embedding (gru; minilm uses its own 384).")
@@ -60,7 +60,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "L2-normalise both embeddings (measured better on the demo validation split).")
     var normalize = true
 
-    @Option(help: "Hidden width of the image head's MLP (0 = one dense layer, as the seed). Default: 512 for minilm, 0 for gru.")
+    @Option(help: "Hidden width of the image head's MLP (0 = one dense layer, as the original design). Default: 512 for minilm, 0 for gru.")
     var imageHidden: Int?
 
     @Option(help: "Dropout on the image features during training. Default: 0.3 for minilm, 0 for gru.")
@@ -69,7 +69,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Image heads trained side by side from different starting weights; an image's embedding is their mean (an ensemble). Default: 5 for minilm (+0.05 text→image R@10 on the demo split), 1 for gru.")
     var imageHeads: Int?
 
-    @Option(help: "Backbone pooling the image head reads: max (GlobalMaxPool, the seed) or gem (generalised mean, p = 3). Default: gem for minilm, max for gru.")
+    @Option(help: "Backbone pooling the image head reads: max (GlobalMaxPool, the original design) or gem (generalised mean, p = 3). Default: gem for minilm, max for gru.")
     var pooling: FeaturePooling?
 
     @Flag(inversion: .prefixedNo,
@@ -102,14 +102,14 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Triplet margin α.")
     var margin: Float = 0.4
 
-    @Option(help: "Negative per anchor: random (the seed), hardest (VSE++) or semihard.")
+    @Option(help: "Negative per anchor: random (the original design), hardest (VSE++) or semihard.")
     var negatives: NegativeSampling = .hardest
 
     @Option(help: "Epochs of random negatives before --negatives takes over.")
     var warmupEpochs = 2
 
     @Flag(inversion: .prefixedNo,
-          help: "Texts anchor too (their negatives are images of other groups). Default: on for minilm (+0.025 R@10 on the demo split), off for gru (the seed).")
+          help: "Texts anchor too (their negatives are images of other groups). Default: on for minilm (+0.025 R@10 on the demo split), off for gru (the original design).")
     var symmetric: Bool?
 
     @Option(help: "Random seed: the same seed, data and --threads train bit for bit the same model.")

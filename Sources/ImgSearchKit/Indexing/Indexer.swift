@@ -13,7 +13,7 @@ import Tensor
 /// Vector sets written: "joint" (the model's embedding, text→image search), the raw backbone
 /// "gem" and "max" features (image→image search and whitening refits need no CNN), and, with a
 /// label bridge, "bridge" (each image's ImageNet class probabilities times the class-name
-/// sentence embeddings: fused into text search, issue 8).
+/// sentence embeddings: fused into text search).
 public final class Indexer {
     public struct Options: Sendable {
         /// Remove items that are no longer in the catalog.

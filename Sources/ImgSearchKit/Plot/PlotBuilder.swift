@@ -32,7 +32,7 @@ public struct PlotItem: Sendable {
 
 // MARK: - PlotBuilder
 
-/// Joins a trained model and a catalog (or an index) into the seed's t-SNE figure: a sample of
+/// Joins a trained model and a catalog (or an index) into the original design's t-SNE figure: a sample of
 /// images and their descriptions embedded by the model, projected together, pairs linked.
 public enum PlotBuilder {
     /// Samples `options.sampleSize` catalog items, extracts their backbone features (cache first),

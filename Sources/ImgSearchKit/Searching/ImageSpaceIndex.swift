@@ -26,7 +26,7 @@ enum CosineSpace {
 }
 
 /// The PCA whitening stored with an index: `search/whitening.bin`, fitted on the GeM features of
-/// the items indexed at the time (issue 8, part 3) and refitted on demand.
+/// the items indexed at the time and refitted on demand.
 public enum WhiteningFile {
     static let name = "whitening.bin"
     /// Output dimensions kept at most (GeM p = 3, power 0.5). On all 4,363 demo images within-group R@1 is

@@ -64,7 +64,7 @@ final class QueryEncoder: @unchecked Sendable {
         }
     }
 
-    /// The joint model's image embedding of backbone features (the seed's image→image space).
+    /// The joint model's image embedding of backbone features (the original design's image→image space).
     func embed(features: CachedFeatures) throws -> [Float] {
         try serialized {
             let model = try model()

@@ -8,7 +8,7 @@ import Search
 /// Text queries go through the index's joint model to the nearest joint image embeddings, fused
 /// with the ImageNet-label bridge when the index holds bridge vectors (`Options.bridgeWeight`);
 /// image queries go through the backbone to the nearest images in `Options.imageSpace` (PCA-whitened
-/// GeM features by default, issue 8). Safe to call from many threads at once. Items added by a
+/// GeM features by default). Safe to call from many threads at once. Items added by a
 /// concurrent `imgsearch index` appear within `refreshInterval`: the engine checks the store's row
 /// and item counts and swaps in a new snapshot (its HNSW graph extended in place).
 ///
@@ -22,7 +22,7 @@ public final class SearchEngine: @unchecked Sendable {
     public enum ImageSpace: String, CaseIterable, Sendable {
         /// GeM features, PCA-whitened on the collection, L2-normalised (the default: generalises best).
         case whitened
-        /// The joint model's image embedding (the seed's behaviour).
+        /// The joint model's image embedding (the original design's behaviour).
         case joint
         /// Max-pooled backbone features, L2-normalised (cosine).
         case raw

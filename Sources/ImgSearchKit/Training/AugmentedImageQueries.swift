@@ -4,7 +4,7 @@ import JointEmbedding
 import Tensor
 import VisionEncoder
 
-/// Image→image robustness (issue 4): every catalog image queries the gallery of the originals through an
+/// Image→image robustness: every catalog image queries the gallery of the originals through an
 /// augmented copy (`ImageAugmentation.evaluationQuery`: a random crop of 70–90% of each side rescaled back to
 /// the original size, then a contrast and brightness jitter of ±20%) and its own original is the one correct
 /// answer. Deterministic per seed.

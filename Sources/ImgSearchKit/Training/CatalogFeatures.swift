@@ -17,7 +17,7 @@ public struct TrainingInputError: Error, CustomStringConvertible {
 /// Items whose image cannot be read are left out, each reported through `log`.
 public struct CatalogFeatures {
     public var items: [CatalogItem]
-    public var maxPooled: Tensor  // [N, C]: the seed's GlobalMaxPooling2D
+    public var maxPooled: Tensor  // [N, C]: the original design's GlobalMaxPooling2D
     public var gemPooled: Tensor  // [N, C]: GeM p=3 (image→image baselines)
     /// [N, 1000] ImageNet logits (the label bridge), nil when the backbone has no classifier.
     public var logits: Tensor?
@@ -94,7 +94,7 @@ public struct CatalogFeatures {
     // MARK: Groups
 
     /// Group index per item (in order of first appearance) and each group's query text:
-    /// the title of its first item, or its caption when the title is empty (GUIDE.md, Metrics).
+    /// the title of its first item, or its caption when the title is empty (docs/metrics.md).
     public func groupIndex() -> (imageGroups: [Int], groupTexts: [String]) {
         var index: [String: Int] = [:], imageGroups: [Int] = [], texts: [String] = []
         for item in items {

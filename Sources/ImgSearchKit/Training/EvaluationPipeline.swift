@@ -4,7 +4,7 @@ import Search
 import Tensor
 import VisionEncoder
 
-/// What `imgsearch eval` measures on one catalog (GUIDE.md, Metrics).
+/// What `imgsearch eval` measures on one catalog (docs/metrics.md).
 public struct EvaluationResult: Codable {
     public var model: String
     public var catalog: String

@@ -1,7 +1,7 @@
 import JointEmbedding
 
-/// What `imgsearch train` does unless told otherwise, per text encoder: the GRU keeps the seed's design,
-/// the MiniLM tower gets what measured best on the demo split (BENCHMARKS.md, issue 8).
+/// What `imgsearch train` does unless told otherwise, per text encoder: the GRU keeps the original design,
+/// the MiniLM tower gets what measured best on the demo split (BENCHMARKS.md).
 public enum TrainingRecipe {
     /// The image side's defaults: MLP width, dropout, ensemble size and pooling.
     public static func applyDefaults(to config: inout JointModelConfig, textEncoder: String) {
@@ -13,7 +13,7 @@ public enum TrainingRecipe {
         config.pooling = minilm ? "gem" : "max"
     }
 
-    /// Texts anchor the triplet loss too (+0.025 R@10 with MiniLM; the seed did not).
+    /// Texts anchor the triplet loss too (+0.025 R@10 with MiniLM; the original design did not).
     public static func symmetric(textEncoder: String) -> Bool { textEncoder == "minilm" }
 
     /// Images are also paired with their titles alone (MiniLM only: the GRU learns words from captions).

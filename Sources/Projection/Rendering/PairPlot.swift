@@ -3,7 +3,7 @@ import Imaging
 
 // MARK: - PairPlot
 
-/// The seed's figure: images and their descriptions in one 2-D map, each pair joined by a green
+/// The original design's figure: images and their descriptions in one 2-D map, each pair joined by a green
 /// line; images drawn as thumbnails, texts as markers (their label shown on hover in SVG).
 public struct PairPlot {
     public struct Pair {
