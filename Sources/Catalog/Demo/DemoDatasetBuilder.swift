@@ -42,6 +42,8 @@ public struct DemoDatasetBuilder {
         public var groups = 0
         public var trainItems = 0, trainGroups = 0, validationItems = 0, validationGroups = 0
         public var photoValidationItems = 0, photoValidationGroups = 0
+        /// Drawings of the photo validation concepts: in no split (neither trained on nor photos).
+        public var drawingsOfPhotoValidationConcepts = 0
         /// Items left out, by "source: reason".
         public var dropped: [String: Int] = [:]
         public var imagesRendered = 0, imagesReused = 0
@@ -52,7 +54,8 @@ public struct DemoDatasetBuilder {
                          "groups: \(groups)",
                          "train: \(trainItems) items in \(trainGroups) groups",
                          "val: \(validationItems) items in \(validationGroups) groups",
-                         "val-photos: \(photoValidationItems) items in \(photoValidationGroups) groups",
+                         "val-photos: \(photoValidationItems) items in \(photoValidationGroups) groups"
+                            + " (\(drawingsOfPhotoValidationConcepts) drawings of these concepts kept out of training)",
                          "images: \(imagesRendered) rendered, \(imagesReused) reused from an earlier run"]
             lines.append("dropped: \(dropped.values.reduce(0, +))")
             lines += dropped.sorted { $0.key < $1.key }.map { "  \($0.key): \($0.value)" }
@@ -94,6 +97,7 @@ public struct DemoDatasetBuilder {
         (report.trainItems, report.trainGroups) = (train.count, Set(train.map(\.group)).count)
         (report.validationItems, report.validationGroups) = (validation.count, Set(validation.map(\.group)).count)
         (report.photoValidationItems, report.photoValidationGroups) = (photoValidation.count, photoValidationGroups.count)
+        report.drawingsOfPhotoValidationConcepts = items.count - train.count - validation.count - photoValidation.count
 
         try CatalogWriter.write(items, to: options.outputDirectory.appendingPathComponent("catalog.jsonl"))
         try CatalogWriter.write(train, to: options.outputDirectory.appendingPathComponent("train.jsonl"))

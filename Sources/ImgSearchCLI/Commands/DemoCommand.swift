@@ -46,7 +46,8 @@ struct DemoCommand: AsyncParsableCommand {
         let threadArgs = threads.map { ["--threads", "\($0)"] } ?? []
         let start = Date()
 
-        try await stage(1, "demo data set", upToDate: isNewer(data.appendingPathComponent("val.jsonl"), than: [])) {
+        // val-photos.jsonl is written last, and a data set from before the photos lacks it: rebuilt (PNGs reused).
+        try await stage(1, "demo data set", upToDate: isNewer(data.appendingPathComponent("val-photos.jsonl"), than: [])) {
             let command = try DatasetCommand.Demo.parse(["--out", data.path] + threadArgs)
             try await command.run()
         }
