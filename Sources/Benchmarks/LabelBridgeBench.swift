@@ -1,35 +1,39 @@
 import Catalog
 import Foundation
 import Imaging
+import ImgSearchKit
 import JointEmbedding
 import Tensor
 import TextEncoder
 import VisionEncoder
 
-/// `imgsearch-bench label-bridge [--catalog VAL.jsonl] [--model MODEL_DIR] [--photo PATH=TEXT …]`
+/// `imgsearch-bench label-bridge [--catalog VAL.jsonl] [--model MODEL_DIR] [--vocabulary names|phrasings] [--photo PATH=TEXT …]`
 ///
 /// The ImageNet-label bridge on its own and fused with a trained joint model: text→image R@K on
 /// the catalog (docs/metrics.md) for a grid of temperatures T and weights λ — how the defaults in
 /// `LabelBridge` were chosen. `--photo` ranks the given texts for each photo through the bridge alone.
 enum LabelBridgeBenchmark {
     static func run(_ args: [String]) throws {
-        var catalog: URL?, model: URL?, photos: [(URL, String)] = []
+        var catalog: URL?, model: URL?, photos: [(URL, String)] = [], vocabulary = BridgeVocabulary.names
         var i = 0
         while i < args.count {
             let value = i + 1 < args.count ? args[i + 1] : ""
             switch args[i] {
             case "--catalog": catalog = URL(fileURLWithPath: value)
             case "--model": model = URL(fileURLWithPath: value)
+            case "--vocabulary":
+                guard let chosen = BridgeVocabulary(rawValue: value) else { throw BenchmarkUsage("label-bridge … --vocabulary names|phrasings") }
+                vocabulary = chosen
             case "--photo":
                 let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2 else { throw BenchmarkUsage("label-bridge … --photo PATH=TEXT") }
                 photos.append((URL(fileURLWithPath: parts[0]), parts[1]))
-            default: throw BenchmarkUsage("label-bridge [--catalog VAL.jsonl] [--model MODEL_DIR] [--photo PATH=TEXT …]")
+            default: throw BenchmarkUsage("label-bridge [--catalog VAL.jsonl] [--model MODEL_DIR] [--vocabulary names|phrasings] [--photo PATH=TEXT …]")
             }
             i += 2
         }
         let backbone = try EfficientNetLite0.pretrained()
-        let bridge = LabelBridge(encoder: try MiniLM.pretrained(), classNames: ImageNetLabels.names)
+        let bridge = try StandardLabelBridge.load(vocabulary: vocabulary)
         if !photos.isEmpty { try rankPhotos(photos, backbone: backbone, bridge: bridge) }
         if let catalog { try evaluate(catalog, model: model, backbone: backbone, bridge: bridge) }
     }

@@ -55,11 +55,32 @@ public struct LabelBridge: @unchecked Sendable {
         self.temperature = temperature
     }
 
+    /// Each class as the normalised mean of its phrasings' unit embeddings ("tench", "a photo of a tench",
+    /// "a tench, a kind of cyprinid", …): one point that sits among the ways people name the class.
+    public static func classEmbeddings(encoder: SentenceEncoder, phrasings: [[String]]) -> Tensor {
+        let flat = phrasings.flatMap { $0 }
+        let embedded = encoder.encode(flat)
+        let dimension = encoder.dimension
+        var rows = [Float](repeating: 0, count: phrasings.count * dimension)
+        var next = 0
+        for (row, texts) in phrasings.enumerated() {
+            for _ in texts {
+                for c in 0..<dimension { rows[row * dimension + c] += embedded.data[next * dimension + c] }
+                next += 1
+            }
+        }
+        return Tensor(shape: [phrasings.count, dimension], data: L2Normalization.forward(rows, rows: phrasings.count, width: dimension).y)
+    }
+
     /// Loads the name embeddings from `url` when they were made by the same encoder from the same
-    /// names; otherwise computes them and writes `url` (safetensors) for next time, when it can.
-    public static func cached(encoder: SentenceEncoder, classNames: [String], at url: URL,
+    /// names (and phrasings); otherwise computes them and writes `url` (safetensors) for next time, when it can.
+    /// `phrasings` (one non-empty list per class) embeds each class by `classEmbeddings`; nil embeds the names.
+    public static func cached(encoder: SentenceEncoder, classNames: [String], phrasings: [[String]]? = nil, at url: URL,
                               temperature: Float = LabelBridge.defaultTemperature) throws -> LabelBridge {
-        let fingerprint = TextHash.fnv1a(encoder.identifier + "\n" + classNames.joined(separator: "\n"))
+        precondition(phrasings == nil || (phrasings!.count == classNames.count && phrasings!.allSatisfy { !$0.isEmpty }),
+                     "LabelBridge: one non-empty list of phrasings per class")
+        let texts = phrasings.map { $0.map { $0.joined(separator: "\t") } } ?? classNames
+        let fingerprint = TextHash.fnv1a(encoder.identifier + "\n" + texts.joined(separator: "\n"))
         let expected = ["encoder": encoder.identifier, "names": String(fingerprint, radix: 16)]
         if FileManager.default.fileExists(atPath: url.path) {
             let file = try SafeTensors.read(url)
@@ -68,7 +89,9 @@ public struct LabelBridge: @unchecked Sendable {
                 return LabelBridge(encoder: encoder, classNames: classNames, nameEmbeddings: embeddings, temperature: temperature)
             }
         }
-        let bridge = LabelBridge(encoder: encoder, classNames: classNames, temperature: temperature)
+        let bridge = LabelBridge(encoder: encoder, classNames: classNames,
+                                 nameEmbeddings: phrasings.map { classEmbeddings(encoder: encoder, phrasings: $0) } ?? encoder.encode(classNames),
+                                 temperature: temperature)
         // A cache that cannot be written (read-only directory, full disk) only costs recomputing next time.
         try? SafeTensors.write(["name_embeddings": bridge.nameEmbeddings], metadata: expected, to: url)
         return bridge

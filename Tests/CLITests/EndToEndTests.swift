@@ -51,12 +51,22 @@ final class EndToEndTests: XCTestCase {
         let data = root.appendingPathComponent("data")
         let train = try catalogLines(data.appendingPathComponent("train.jsonl"))
         let val = try catalogLines(data.appendingPathComponent("val.jsonl"))
+        let photoVal = try catalogLines(data.appendingPathComponent("val-photos.jsonl"))
         let all = try catalogLines(data.appendingPathComponent("catalog.jsonl"))
-        XCTAssertEqual(train.count + val.count, all.count)
+        // Drawings of the photo validation concepts are in no split: neither trained on nor in the photo split.
+        let split = Set((train + val + photoVal).compactMap { $0["id"] as? String })
+        let photoValGroups = Set(photoVal.compactMap { $0["group"] as? String })
+        let leftOut = all.filter { !split.contains($0["id"] as? String ?? "") }
+        XCTAssertTrue(leftOut.allSatisfy { photoValGroups.contains($0["group"] as? String ?? "") && $0["source"] as? String != "photo" }, "\(leftOut)")
+        XCTAssertEqual(train.count + val.count + photoVal.count + leftOut.count, all.count)
         XCTAssertGreaterThan(val.count, 0)
+        XCTAssertGreaterThan(photoVal.count, 0)
+        XCTAssertTrue(photoVal.allSatisfy { $0["source"] as? String == "photo" })
+        XCTAssertTrue(train.contains { $0["source"] as? String == "photo" }, "photos are trained on too")
         let trainGroups = Set(train.compactMap { $0["group"] as? String })
         let valGroups = Set(val.compactMap { $0["group"] as? String })
         XCTAssertTrue(trainGroups.isDisjoint(with: valGroups), "a group sits on both sides of the split")
+        XCTAssertTrue(trainGroups.isDisjoint(with: photoVal.compactMap { $0["group"] as? String }), "a photo group sits on both sides")
 
         // A second run over the same catalog encodes nothing and keeps every item.
         let again = try CLIRunner.run(["index", "--catalog", data.appendingPathComponent("catalog.jsonl").path,
@@ -205,6 +215,19 @@ final class EndToEndTests: XCTestCase {
         let augmented = try XCTUnwrap(report["augmentedImageToImage"] as? [String: Any])
         let raw = try XCTUnwrap(augmented["rawFeaturesCosine"] as? [String: Any])
         XCTAssertGreaterThan(try XCTUnwrap(raw["recallAt10"] as? Double), 2 * (try XCTUnwrap(raw["randomRecallAt10"] as? Double)))
+    }
+
+    func testEvalMeasuresBothValidationSplitsSideBySide() throws {
+        let root = try Self.pipeline()
+        let catalogs = ["val.jsonl", "val-photos.jsonl"].flatMap { ["--catalog", root.appendingPathComponent("data/\($0)").path] }
+        let json = try CLIRunner.run(["eval", "--model", root.appendingPathComponent("model").path, "--json"] + catalogs, environment: env(root))
+        XCTAssertEqual(json.status, 0, json.stderr)
+        XCTAssertEqual(try jsonLines(json.stdout).compactMap { $0["catalog"] as? String }, ["val.jsonl", "val-photos.jsonl"])
+        let text = try CLIRunner.run(["eval", "--model", root.appendingPathComponent("model").path, "--crop-to-content"] + catalogs,
+                                     environment: env(root))
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertEqual(text.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("model ") }.count, 2, text.stdout)
+        XCTAssertTrue(text.stdout.contains("on val-photos.jsonl"), text.stdout)
     }
 
     func testPlotWritesAPNGAndAnSVG() throws {

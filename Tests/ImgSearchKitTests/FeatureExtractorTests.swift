@@ -83,6 +83,23 @@ final class FeatureExtractorTests: XCTestCase {
         XCTAssertEqual(remembered, [settled.path: try SHA256.hex(ofFileAt: settled)])
     }
 
+    func testCroppedFeaturesAreCachedApart() throws {
+        let urls = try (0..<4).map { try images.write($0) }
+        func run(crop: ContentCrop?) throws -> (extractor: FeatureExtractor, encoded: Int) {
+            let backbone = FakeBackbone()
+            let extractor = FeatureExtractor(backbone: backbone, cache: try FeatureCache(directory: cacheDirectory), cropToContent: crop)
+            _ = try extractor.extract(urls, showProgress: false).map { try $0.get() }
+            return (extractor, backbone.encodedImages)
+        }
+        let plain = try run(crop: nil)
+        XCTAssertEqual(plain.encoded, 4)
+        let cropped = try run(crop: .standard)
+        XCTAssertEqual(cropped.encoded, 4, "cropped features are not answered by the plain ones in the cache")
+        XCTAssertNotEqual(cropped.extractor.cacheKey, plain.extractor.cacheKey)
+        XCTAssertTrue(cropped.extractor.cacheKey.hasSuffix("/crop"))
+        XCTAssertEqual(try run(crop: .standard).encoded, 0, "and come from the cache the second time")
+    }
+
     func testAugmentedViewsAreCachedApartAndAreTheSameCopyEveryRun() throws {
         let urls = try (0..<6).map { try images.write($0) }
         let plain = try FeatureExtractor(backbone: FakeBackbone(), cache: FeatureCache(directory: cacheDirectory))

@@ -3,9 +3,12 @@ import Imaging
 
 // MARK: - Demo data set
 
-/// Builds the demo data set from Debian packages: Noto Color Emoji (+ CLDR names) and Open Clip Art,
-/// as `DIR/images/*.png`, `DIR/catalog.jsonl` (all items), `DIR/train.jsonl` and `DIR/val.jsonl`
-/// (90/10 by group, `GroupSplit`). Incremental: a PNG already in `DIR/images` is reused, not re-rendered.
+/// Builds the demo data set from Debian packages: Noto Color Emoji (+ CLDR names), Open Clip Art and the photos
+/// of GCompris's activities, as `DIR/images/*.png`, `DIR/catalog.jsonl` (all items), `DIR/train.jsonl`,
+/// `DIR/val.jsonl` (the drawings' validation split: 10 % of groups) and `DIR/val-photos.jsonl` (the photos'
+/// validation split: 30 % of the photo groups, so that it holds enough photos to measure; drawings of those
+/// concepts stay out of training too). All by group (`GroupSplit`). Incremental: a PNG already in `DIR/images`
+/// is reused, not re-rendered.
 ///
 /// Duplicates are removed twice: before rendering, a second item of a source with the same normalised
 /// title (`TitleRules.normalizedTitle`); after rendering, an item whose PNG bytes equal an earlier one's.
@@ -22,6 +25,9 @@ public struct DemoDatasetBuilder {
         public var clipArtDirectory = ClipArtSource.debianDirectory
         /// Side of the square canvas clip art is rendered into.
         public var clipArtSize = 256
+        public var photoDirectory = GComprisSource.debianDirectory
+        /// Photos are scaled down so that their longer side is at most this.
+        public var photoSize = 512
         public var threads = ProcessInfo.processInfo.activeProcessorCount
 
         public init(outputDirectory: URL, limitPerSource: Int? = nil) {
@@ -35,6 +41,9 @@ public struct DemoDatasetBuilder {
         public var itemsPerSource: [String: Int] = [:]
         public var groups = 0
         public var trainItems = 0, trainGroups = 0, validationItems = 0, validationGroups = 0
+        public var photoValidationItems = 0, photoValidationGroups = 0
+        /// Drawings of the photo validation concepts: in no split (neither trained on nor photos).
+        public var drawingsOfPhotoValidationConcepts = 0
         /// Items left out, by "source: reason".
         public var dropped: [String: Int] = [:]
         public var imagesRendered = 0, imagesReused = 0
@@ -45,6 +54,8 @@ public struct DemoDatasetBuilder {
                          "groups: \(groups)",
                          "train: \(trainItems) items in \(trainGroups) groups",
                          "val: \(validationItems) items in \(validationGroups) groups",
+                         "val-photos: \(photoValidationItems) items in \(photoValidationGroups) groups"
+                            + " (\(drawingsOfPhotoValidationConcepts) drawings of these concepts kept out of training)",
                          "images: \(imagesRendered) rendered, \(imagesReused) reused from an earlier run"]
             lines.append("dropped: \(dropped.values.reduce(0, +))")
             lines += dropped.sorted { $0.key < $1.key }.map { "  \($0.key): \($0.value)" }
@@ -68,21 +79,30 @@ public struct DemoDatasetBuilder {
         let emoji = EmojiSource.candidates(font: font, annotations: annotations, imagesDirectory: images, dropped: &dropped)
         let clipArt = ClipArtSource.candidates(directory: options.clipArtDirectory, imagesDirectory: images, size: options.clipArtSize,
                                                threads: options.threads, progress: progress, dropped: &dropped)
+        // Photos keep repeated titles: nine photos of hammers are nine views of one concept.
+        let photos = try GComprisSource.candidates(directory: options.photoDirectory, imagesDirectory: images,
+                                                   maximumSide: options.photoSize, dropped: &dropped)
         let chosen = limited(withoutDuplicateTitles(emoji, &dropped), &dropped) + limited(withoutDuplicateTitles(clipArt, &dropped), &dropped)
+            + limited(photos, &dropped)
 
         var report = Report()
         let items = materialize(chosen, report: &report, dropped: &dropped, progress: progress)
         report.dropped = dropped.counts
-        let validation = items.filter { GroupSplit.isValidation(group: $0.group) }
-        let train = items.filter { !GroupSplit.isValidation(group: $0.group) }
+        let photoValidationGroups = Set(items.filter { $0.source == GComprisSource.name && GroupSplit.isPhotoValidation(group: $0.group) }.map(\.group))
+        let photoValidation = items.filter { $0.source == GComprisSource.name && photoValidationGroups.contains($0.group) }
+        let validation = items.filter { $0.source != GComprisSource.name && GroupSplit.isValidation(group: $0.group) }
+        let train = items.filter { !GroupSplit.isValidation(group: $0.group) && !photoValidationGroups.contains($0.group) }
         report.itemsPerSource = items.reduce(into: [:]) { $0[$1.source, default: 0] += 1 }
         report.groups = Set(items.map(\.group)).count
         (report.trainItems, report.trainGroups) = (train.count, Set(train.map(\.group)).count)
         (report.validationItems, report.validationGroups) = (validation.count, Set(validation.map(\.group)).count)
+        (report.photoValidationItems, report.photoValidationGroups) = (photoValidation.count, photoValidationGroups.count)
+        report.drawingsOfPhotoValidationConcepts = items.count - train.count - validation.count - photoValidation.count
 
         try CatalogWriter.write(items, to: options.outputDirectory.appendingPathComponent("catalog.jsonl"))
         try CatalogWriter.write(train, to: options.outputDirectory.appendingPathComponent("train.jsonl"))
         try CatalogWriter.write(validation, to: options.outputDirectory.appendingPathComponent("val.jsonl"))
+        try CatalogWriter.write(photoValidation, to: options.outputDirectory.appendingPathComponent("val-photos.jsonl"))
         return report
     }
 
@@ -147,6 +167,8 @@ public struct DemoDatasetBuilder {
             let png = try PNGWriter.encode(try candidate.makeImage())
             try png.write(to: url, options: .atomic)  // atomic: a killed build never leaves half a PNG to "reuse"
             return .rendered(GroupSplit.stableHash(bytes: png))
+        } catch let error as QtResourceBundle.ReadError {
+            return .failed("photo unreadable in its bundle (\(error.kind.rawValue))")
         } catch let error as SVGRenderer.RenderError {
             return .failed(Self.category(of: error.reason))
         } catch {

@@ -127,6 +127,12 @@ public enum GroupSplit {
         stableHash(group) % 10 == 0
     }
 
+    /// True when a photo group belongs to the photos' validation split: the same hash modulo 10 below 3. A wider
+    /// share than the drawings' because the photos are few; it contains the drawings' validation groups.
+    public static func isPhotoValidation(group: String) -> Bool {
+        stableHash(group) % 10 < 3
+    }
+
     /// FNV-1a 64-bit of UTF-8 bytes.
     public static func stableHash(_ text: String) -> UInt64 {
         stableHash(bytes: text.utf8)

@@ -15,12 +15,16 @@ struct DatasetCommand: AsyncParsableCommand {
 
     struct Demo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Build the demo catalog from Noto Color Emoji (+ CLDR names) and Open Clip Art.",
+            abstract: "Build the demo catalog from Noto Color Emoji (+ CLDR names), Open Clip Art and GCompris photos.",
             discussion: """
-            Writes DIR/images/*.png, DIR/catalog.jsonl (all items), DIR/train.jsonl and DIR/val.jsonl \
-            (a deterministic 90/10 split by group: a concept never sits on both sides). \
-            Reads only installed Debian packages: fonts-noto-color-emoji, unicode-cldr-core, openclipart-svg. \
-            Rerunning reuses the PNGs already in DIR/images, so an interrupted build resumes quickly.
+            Writes DIR/images/*.png, DIR/catalog.jsonl (all items), DIR/train.jsonl, DIR/val.jsonl (the \
+            drawings' validation split: 10 % of groups) and DIR/val-photos.jsonl (the photos' validation \
+            split: 30 % of photo groups; drawings of those concepts are kept out of training too). Splits \
+            are deterministic and by group: a concept never sits on both sides. Photos come from the \
+            activity bundles of GCompris (/usr/share/gcompris-qt/rcc/*.rcc) with each activity's names and \
+            sentences as captions; the source field of their items says "photo". \
+            Reads only installed Debian packages: fonts-noto-color-emoji, unicode-cldr-core, openclipart-svg, \
+            gcompris-qt-data. Rerunning reuses the PNGs already in DIR/images, so an interrupted build resumes quickly.
             """
         )
 

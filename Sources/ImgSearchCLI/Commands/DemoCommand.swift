@@ -11,7 +11,7 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Build the demo data, train, index, plot, show example searches, then serve the web page.",
         discussion: """
         Stages (each reuses its result when it is newer than its input, so a rerun goes straight to the page):
-          1. dataset   DIR/data/demo      emoji + clip art from Debian packages, split 90/10 by group
+          1. dataset   DIR/data/demo      emoji, clip art and photos from Debian packages, split by group
           2. train     DIR/models/demo    joint text–image model on the train split
           3. index     DIR/indexes/demo   every demo image (incremental: unchanged images are skipped)
           4. plot      DIR/indexes/demo/plot.png and .svg   t-SNE of validation images and their texts
@@ -46,7 +46,8 @@ struct DemoCommand: AsyncParsableCommand {
         let threadArgs = threads.map { ["--threads", "\($0)"] } ?? []
         let start = Date()
 
-        try await stage(1, "demo data set", upToDate: isNewer(data.appendingPathComponent("val.jsonl"), than: [])) {
+        // val-photos.jsonl is written last, and a data set from before the photos lacks it: rebuilt (PNGs reused).
+        try await stage(1, "demo data set", upToDate: isNewer(data.appendingPathComponent("val-photos.jsonl"), than: [])) {
             let command = try DatasetCommand.Demo.parse(["--out", data.path] + threadArgs)
             try await command.run()
         }

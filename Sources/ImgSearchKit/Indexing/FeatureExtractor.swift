@@ -32,22 +32,27 @@ public final class FeatureExtractor: @unchecked Sendable {
     /// When set, every image is altered before the CNN (training views): variant v of an image is
     /// seeded by its content hash and v, so it is the same copy on every run and cached as such.
     public let augmentation: (augmentation: ImageAugmentation, variant: Int)?
+    /// When set, uniform borders are trimmed and the content padded to a square before the CNN (and before any
+    /// augmentation); such features are cached apart from the plain ones.
+    public let cropToContent: ContentCrop?
 
-    /// Cache key of this backbone's features: the network, the poolings it stores, the augmentation.
+    /// Cache key of this backbone's features: the network, the poolings it stores, the crop, the augmentation.
     public var cacheKey: String {
-        "\(backbone.identifier)/max,gem3,avg" + (augmentation.map { "/\($0.augmentation.name)/v\($0.variant)" } ?? "")
+        "\(backbone.identifier)/max,gem3,avg" + (cropToContent == nil ? "" : "/crop")
+            + (augmentation.map { "/\($0.augmentation.name)/v\($0.variant)" } ?? "")
     }
 
     /// - Parameters:
     ///   - cache: nil runs the CNN on every image and remembers nothing.
     ///   - threads: decoding threads (the CNN uses `Parallel.threads` and BLAS's own).
     public init(backbone: Backbone, cache: FeatureCache?, threads: Int = Parallel.threads, batchSize: Int = 32,
-                augmentation: (augmentation: ImageAugmentation, variant: Int)? = nil) {
+                augmentation: (augmentation: ImageAugmentation, variant: Int)? = nil, cropToContent: ContentCrop? = nil) {
         self.backbone = backbone
         self.cache = cache
         self.threads = max(1, threads)
         self.batchSize = max(1, batchSize)
         self.augmentation = augmentation
+        self.cropToContent = cropToContent
     }
 
     // MARK: Extraction
@@ -177,6 +182,7 @@ public final class FeatureExtractor: @unchecked Sendable {
                     do {
                         var image = try misses[i].data.map { try ImageDecoder.decode(data: $0, name: url.path, hintSize: preprocessing.decodeHint) }
                             ?? ImageDecoder.decode(contentsOf: url, hintSize: preprocessing.decodeHint)
+                        if let cropToContent { image = cropToContent.apply(image) }
                         if let (augmentation, variant) = augmentation {
                             image = augmentation.apply(image, seed: TextHash.fnv1a(misses[i].contentHash) &+ UInt64(variant) &* 0x9E37_79B9_7F4A_7C15)
                         }

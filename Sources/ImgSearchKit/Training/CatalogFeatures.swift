@@ -31,16 +31,16 @@ public struct CatalogFeatures {
     public func variantFeatures(pooling: String) -> [Tensor] { variants.map { pooling == "gem" ? $0.gemPooled : $0.maxPooled } }
 
     /// Loads `catalog`, extracts (or finds in the feature cache) every image's features, and those
-    /// of `augmentedVariants` augmented views of each image.
+    /// of `augmentedVariants` augmented views of each image; with `cropToContent`, of each image cropped to content.
     public static func load(_ catalog: URL, backbone: Backbone, showProgress: Bool, augmentedVariants: Int = 0,
-                            log: (String) -> Void) throws -> CatalogFeatures {
+                            cropToContent: ContentCrop? = nil, log: (String) -> Void) throws -> CatalogFeatures {
         let loaded = try CatalogLoader.load(catalog)
         if !loaded.issues.isEmpty {
             log("\(catalog.lastPathComponent): \(loaded.issues.count) lines skipped (first: \(loaded.issues[0]))")
         }
         guard !loaded.items.isEmpty else { throw TrainingInputError(file: catalog.path, reason: "the catalog has no items") }
         let cache = try? FeatureCache()
-        let extractor = FeatureExtractor(backbone: backbone, cache: cache)
+        let extractor = FeatureExtractor(backbone: backbone, cache: cache, cropToContent: cropToContent)
         let results = try extractor.extract(loaded.items.map { URL(fileURLWithPath: $0.image) }, showProgress: showProgress)
         var items: [CatalogItem] = [], maxRows: [Float] = [], gemRows: [Float] = [], logitRows: [Float]? = [], failures = 0
         for (item, result) in zip(loaded.items, results) {
@@ -67,16 +67,17 @@ public struct CatalogFeatures {
                                              logits: logitRows.map { Tensor(shape: [items.count, $0.count / items.count], data: $0) })
         for variant in 0..<augmentedVariants {
             loadedFeatures.variants.append(try loadedFeatures.augmentedFeatures(variant: variant + 1, backbone: backbone, cache: cache,
-                                                                                showProgress: showProgress))
+                                                                                cropToContent: cropToContent, showProgress: showProgress))
         }
         return loadedFeatures
     }
 
     /// Features of augmented view `variant` of every item (cached like the originals). An image
     /// that fails now keeps its original features.
-    private func augmentedFeatures(variant: Int, backbone: Backbone, cache: FeatureCache?,
+    private func augmentedFeatures(variant: Int, backbone: Backbone, cache: FeatureCache?, cropToContent: ContentCrop?,
                                    showProgress: Bool) throws -> (maxPooled: Tensor, gemPooled: Tensor) {
-        let extractor = FeatureExtractor(backbone: backbone, cache: cache, augmentation: (ImageAugmentation.trainingVariant, variant))
+        let extractor = FeatureExtractor(backbone: backbone, cache: cache, augmentation: (ImageAugmentation.trainingVariant, variant),
+                                         cropToContent: cropToContent)
         let bar = ProgressBar("augmented view \(variant)", total: items.count, enabled: showProgress)
         var maxValues = maxPooled.data, gemValues = gemPooled.data
         let width = maxPooled.shape[1]

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import JointEmbedding
 import Search
 import Tensor
@@ -55,16 +56,17 @@ public struct EvaluationResult: Codable {
 
 /// Model + catalog → retrieval metrics beside a random ranker's.
 public enum EvaluationPipeline {
-    /// `bridgeWeight` 0 leaves the label-bridge figures out.
+    /// `bridgeWeight` 0 leaves the label-bridge figures out; `cropToContent` measures images cropped to content.
     public static func run(model modelDirectory: URL, catalog: URL, showProgress: Bool,
-                           bridgeWeight: Float = LabelBridge.defaultWeight, log: (String) -> Void) throws -> EvaluationResult {
+                           bridgeWeight: Float = LabelBridge.defaultWeight, cropToContent: ContentCrop? = nil,
+                           log: (String) -> Void) throws -> EvaluationResult {
         let model = try JointModel.load(from: modelDirectory)
         let backbone = try EfficientNetLite0.pretrained()
         guard backbone.identifier == model.config.backbone else {
             throw TrainingInputError(file: modelDirectory.path,
                                      reason: "the model expects \(model.config.backbone) features; this build has \(backbone.identifier)")
         }
-        let data = try CatalogFeatures.load(catalog, backbone: backbone, showProgress: showProgress, log: log)
+        let data = try CatalogFeatures.load(catalog, backbone: backbone, showProgress: showProgress, cropToContent: cropToContent, log: log)
         let bridge = bridgeWeight > 0 && data.logits != nil
             ? (try StandardLabelBridge.load(encoder: model.sentenceTower?.encoder), bridgeWeight) : nil
         var result = evaluate(model, on: data, catalogName: catalog.lastPathComponent, bridge: bridge)
