@@ -105,12 +105,12 @@ struct PickleMachine {
             case 0x42: stack.append(.bytes(Array(try take(Int(try littleEndian(4))))))  // BINBYTES
             case 0x43: stack.append(.bytes(Array(try take(Int(try littleEndian(1))))))  // SHORT_BINBYTES
             case 0x29: stack.append(.tuple([]))                                 // EMPTY_TUPLE
-            case 0x74: stack.append(.tuple(try popMark()))                      // TUPLE
-            case 0x85: let a = try pop(); stack.append(.tuple([a]))             // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))  // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c])) // TUPLE3
+            case 0x74: stack.append(try tuple(try popMark()))                   // TUPLE
+            case 0x85: let a = try pop(); stack.append(try tuple([a]))          // TUPLE1
+            case 0x86: let b = try pop(), a = try pop(); stack.append(try tuple([a, b]))  // TUPLE2
+            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(try tuple([a, b, c])) // TUPLE3
             case 0x5D: stack.append(.list(PickleList()))                        // EMPTY_LIST
-            case 0x6C: stack.append(.list(PickleList(try popMark())))           // LIST
+            case 0x6C: let list = PickleList(); try nest(try popMark(), in: list); stack.append(.list(list))  // LIST
             case 0x7D: stack.append(.dict(PickleDict()))                        // EMPTY_DICT
             case 0x61: let item = try pop(); try appendItems([item])            // APPEND
             case 0x65: try appendItems(try popMark())                           // APPENDS
@@ -162,13 +162,56 @@ struct PickleMachine {
 
     private mutating func appendItems(_ items: [PickleValue]) throws {
         guard case .list(let list) = try top() else { throw fail("APPEND target is not a list") }
-        list.items.append(contentsOf: items)
+        try nest(items, in: list)
     }
 
     private mutating func setItems(_ flat: [PickleValue]) throws {
         guard case .dict(let dict) = try top() else { throw fail("SETITEM target is not a dict") }
         guard flat.count % 2 == 0 else { throw fail("SETITEMS with an odd number of values") }
+        guard !dict.sealed, !flat.contains(where: { if case .dict(let inner) = $0 { return inner === dict }; return false }) else {
+            throw fail("a dict changed after it was nested in another value, or nested in itself (cyclic pickle)")
+        }
+        let depth = 1 + (flat.lazy.map(\.depth).max() ?? 0)
+        guard depth <= Self.maximumDepth else { throw tooDeep() }
+        flat.forEach(Self.seal)
+        dict.depth = max(dict.depth, depth)
         for i in stride(from: 0, to: flat.count, by: 2) { dict.entries.append((flat[i], flat[i + 1])) }
+    }
+
+    // MARK: Nesting
+
+    /// Containers nest at most this deep, as in catalog lines: a checkpoint needs 3 or 4 levels, and a value
+    /// 50,000 levels deep would overflow the stack when freed.
+    static let maximumDepth = 64
+
+    private func tooDeep() -> WeightsError { fail("containers nested deeper than \(Self.maximumDepth) levels") }
+
+    /// Appends `items` to `list`, keeping its depth true: a container nested somewhere is sealed, so it cannot
+    /// grow deeper (or come to contain itself) behind the depth its parents recorded.
+    private func nest(_ items: [PickleValue], in list: PickleList) throws {
+        guard !list.sealed, !items.contains(where: { if case .list(let inner) = $0 { return inner === list }; return false }) else {
+            throw fail("a list changed after it was nested in another value, or nested in itself (cyclic pickle)")
+        }
+        let depth = 1 + (items.lazy.map(\.depth).max() ?? 0)
+        guard depth <= Self.maximumDepth else { throw tooDeep() }
+        items.forEach(Self.seal)
+        list.depth = max(list.depth, depth)
+        list.items.append(contentsOf: items)
+    }
+
+    private func tuple(_ items: [PickleValue]) throws -> PickleValue {
+        let value = PickleValue.tuple(items)
+        guard value.depth <= Self.maximumDepth else { throw tooDeep() }
+        items.forEach(Self.seal)
+        return value
+    }
+
+    private static func seal(_ value: PickleValue) {
+        switch value {
+        case .list(let l): l.sealed = true
+        case .dict(let d): d.sealed = true
+        default: break
+        }
     }
 
     // MARK: Whitelisted calls

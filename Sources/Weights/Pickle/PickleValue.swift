@@ -33,6 +33,16 @@ indirect enum PickleValue: CustomStringConvertible {
         }
     }
 
+    /// How deeply containers nest in this value (0 for a scalar).
+    var depth: Int {
+        switch self {
+        case .list(let l): return l.depth
+        case .dict(let d): return d.depth
+        case .tuple(let t): return 1 + (t.lazy.map(\.depth).max() ?? 0)
+        default: return 0
+        }
+    }
+
     var asInt: Int? { if case .int(let i) = self { return i }; if case .bool(let b) = self { return b ? 1 : 0 }; return nil }
     var asString: String? { if case .string(let s) = self { return s }; return nil }
     var asTuple: [PickleValue]? {
@@ -44,15 +54,20 @@ indirect enum PickleValue: CustomStringConvertible {
     }
 }
 
-/// A mutable pickled list.
+/// A mutable pickled list. `depth` is its nesting (1 + its deepest element's); once nested in another value it
+/// is `sealed`, so that depth stays true (see `PickleMachine.nest`).
 final class PickleList {
     var items: [PickleValue]
+    var depth = 1
+    var sealed = false
     init(_ items: [PickleValue] = []) { self.items = items }
 }
 
 /// A mutable pickled dict that remembers insertion order (state dicts are OrderedDicts).
 final class PickleDict {
     var entries: [(key: PickleValue, value: PickleValue)] = []
+    var depth = 1
+    var sealed = false
     init() {}
 }
 

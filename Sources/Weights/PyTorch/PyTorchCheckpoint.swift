@@ -143,6 +143,9 @@ public struct PyTorchCheckpoint {
             }
             let tensor = try StridedGather.contiguous(reference, raw: raw)
                 .mapError { WeightsError(file: name, reason: "tensor '\(key)': \($0)") }.get()
+            if let bad = tensor.data.firstIndex(where: { !$0.isFinite }) {
+                throw WeightsError(file: name, reason: "tensor '\(key)': non-finite value \(tensor.data[bad]) at element \(bad); the weights are damaged")
+            }
             if checkpoint.tensors.updateValue(tensor, forKey: key) == nil { checkpoint.names.append(key) }
         }
         return checkpoint
