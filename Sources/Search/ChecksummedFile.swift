@@ -118,7 +118,7 @@ enum ChecksummedFile {
         }
         let length: UInt64 = try reader.read()
         let expected: UInt64 = try reader.read()
-        guard data.count - headerSize == Int(length) else {
+        guard UInt64(data.count - headerSize) == length else {  // never Int(length): a damaged length may exceed Int
             throw SearchError(.truncated, file: url.path, "payload is \(data.count - headerSize) bytes, header says \(length)")
         }
         let payload = data[headerSize...]  // a slice of the mapping, not a copy (readers index it from 0 through ByteReader)

@@ -35,7 +35,7 @@ final class ChecksummedFileFuzzTests: XCTestCase {
         for (kind, original, load) in try savedFiles() {
             let url = folder.appendingPathComponent("mutated-\(kind).bin")
             var damagedAccepted = 0
-            let report = fuzzer.run("checksummed file: \(kind)", corpus: [original], count: 400, budget: 15) { bytes in
+            let report = fuzzer.run("checksummed file: \(kind)", corpus: [original], count: 1_000, budget: 15) { bytes in
                 try Data(bytes).write(to: url)
                 do {
                     try load(url)
@@ -49,6 +49,12 @@ final class ChecksummedFileFuzzTests: XCTestCase {
             }
             XCTAssertEqual(damagedAccepted, 0, "\(kind): damaged bytes were read as data")
             XCTAssertGreaterThan(report.rejected, report.inputs / 2, "\(kind): \(report)")
+
+            // Found by the fuzzer: a payload length past Int.max trapped instead of failing.
+            var huge = original
+            for i in 16..<24 { huge[i] = 0xFF }
+            try Data(huge).write(to: url)
+            XCTAssertThrowsError(try load(url), "\(kind): payload length 2^64 - 1")
 
             // Two flipped top bits in consecutive 64-bit words, all over the payload.
             for word in stride(from: 4, to: original.count / 8 - 1, by: max(1, original.count / 8 / 200)) {

@@ -29,6 +29,13 @@ final class HostileWeightsTests: XCTestCase {
                       mentioning: "nested deeper than 64")
     }
 
+    /// Found by the fuzzer: DUP and TUPLE2 sixty times make a tuple whose two elements are one tuple, and so on
+    /// down; walking it as a tree took 2^60 steps. Depths are computed once per tuple now.
+    func testSharedTuplesAreMeasuredOnceNotPerPath() {
+        assertRefused(legacyCheckpoint([0x29] + (0..<60).flatMap { _ in [0x32, 0x86] }), mentioning: "legacy protocol")
+        assertRefused(legacyCheckpoint([0x29] + (0..<100).flatMap { _ in [0x32, 0x86] }), mentioning: "nested deeper than 64")
+    }
+
     func testAListAppendedToItselfIsRefused() {
         // EMPTY_LIST, MEMOIZE, BINGET 0, APPEND: the list would contain itself.
         assertRefused(legacyCheckpoint([0x5D, 0x94, 0x68, 0x00, 0x61]), mentioning: "cyclic")

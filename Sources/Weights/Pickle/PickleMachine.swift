@@ -104,7 +104,7 @@ struct PickleMachine {
             case 0x55: stack.append(.string(try utf8(Int(try littleEndian(1)))))  // SHORT_BINSTRING
             case 0x42: stack.append(.bytes(Array(try take(Int(try littleEndian(4))))))  // BINBYTES
             case 0x43: stack.append(.bytes(Array(try take(Int(try littleEndian(1))))))  // SHORT_BINBYTES
-            case 0x29: stack.append(.tuple([]))                                 // EMPTY_TUPLE
+            case 0x29: stack.append(.tuple(PickleTuple([])))                    // EMPTY_TUPLE
             case 0x74: stack.append(try tuple(try popMark()))                   // TUPLE
             case 0x85: let a = try pop(); stack.append(try tuple([a]))          // TUPLE1
             case 0x86: let b = try pop(), a = try pop(); stack.append(try tuple([a, b]))  // TUPLE2
@@ -200,7 +200,7 @@ struct PickleMachine {
     }
 
     private func tuple(_ items: [PickleValue]) throws -> PickleValue {
-        let value = PickleValue.tuple(items)
+        let value = PickleValue.tuple(PickleTuple(items))
         guard value.depth <= Self.maximumDepth else { throw tooDeep() }
         items.forEach(Self.seal)
         return value
@@ -238,7 +238,7 @@ struct PickleMachine {
               let storageOffset = args[1].asInt,
               let shape = args[2].asTuple?.compactMap(\.asInt), let strides = args[3].asTuple?.compactMap(\.asInt),
               shape.count == strides.count, shape.count == args[2].asTuple?.count
-        else { throw fail("malformed _rebuild_tensor arguments \(PickleValue.tuple(args))", at: offset) }
+        else { throw fail("malformed _rebuild_tensor arguments \(PickleValue.tuple(PickleTuple(args)))", at: offset) }
         return .object(.tensor(TensorReference(storageKey: key, storageType: type, storageCount: count,
                                                offset: storageOffset, shape: shape, strides: strides)))
     }
