@@ -15,6 +15,8 @@ public struct Fuzzer {
         /// Rejections by error type (the first words of their descriptions), for the reliability notes.
         public var reasons: [String: Int] = [:]
         public var slowestSeconds = 0.0
+        /// Inputs that took over a second (each saved to the temporary folder and named in the output).
+        public var slowInputs = 0
         public var description: String {
             let top = reasons.sorted { $0.value > $1.value }.prefix(4).map { "\($0.key) ×\($0.value)" }.joined(separator: "; ")
             return "fuzz \(target): \(inputs) inputs, \(accepted) accepted, \(rejected) typed errors, slowest "
@@ -77,12 +79,17 @@ public struct Fuzzer {
     /// Runs `body` on `count` mutated inputs (the corpus itself first), or until `budget` seconds have passed.
     /// `body` returns normally for an accepted input and throws for a rejected one; anything it must check
     /// about an accepted input (that it is correct) it checks itself.
+    /// Each target draws from its own stream (the seed and the target's name), so how far one target got within
+    /// its budget never changes another's inputs. `IMGSEARCH_FUZZ_SCALE=N` multiplies counts and budgets for a
+    /// deeper run than `make test`'s.
     public mutating func run(_ target: String, corpus: [[UInt8]], count: Int, budget: TimeInterval = 20,
                              _ body: ([UInt8]) throws -> Void) -> Report {
         var report = Report(target: target)
         let start = Date()
-        for index in 0..<count {
-            let input = index < corpus.count ? corpus[index] : mutate(corpus)
+        let scale = Int(ProcessInfo.processInfo.environment["IMGSEARCH_FUZZ_SCALE"] ?? "") ?? 1
+        var stream = Fuzzer(seed: state ^ target.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
+        for index in 0..<(count * scale) {
+            let input = index < corpus.count ? corpus[index] : stream.mutate(corpus)
             let began = Date()
             do {
                 try body(input)
@@ -92,9 +99,16 @@ public struct Fuzzer {
                 let kind = String(describing: type(of: error))
                 report.reasons[kind, default: 0] += 1
             }
-            report.slowestSeconds = max(report.slowestSeconds, Date().timeIntervalSince(began))
+            let seconds = Date().timeIntervalSince(began)
+            if seconds > 1 {  // kept for the reproduction: a slow input is a finding
+                let file = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-slow-\(report.inputs).bin")
+                try? Data(input).write(to: file)
+                print("fuzz \(target): input \(report.inputs) took \(String(format: "%.1f", seconds)) s, saved as \(file.path)")
+                report.slowInputs += 1
+            }
+            report.slowestSeconds = max(report.slowestSeconds, seconds)
             report.inputs += 1
-            if Date().timeIntervalSince(start) > budget { break }
+            if Date().timeIntervalSince(start) > budget * Double(scale) { break }
         }
         print(report)
         return report

@@ -79,3 +79,13 @@ final class HostileWeightsTests: XCTestCase {
         }
     }
 }
+
+extension HostileWeightsTests {
+    /// Found by the fuzzer: 20,000 calls of OrderedDict (DUP, NEWFALSE, BINGET, EMPTY_TUPLE, REDUCE) took 10 s,
+    /// because each pop inside `stack.append(…)` copied the whole stack. Now linear: refused quickly as usual.
+    func testManyCallsOnADeepStackStayLinear() throws {
+        let globalThenCalls: [UInt8] = Array("ccollections\nOrderedDict\n".utf8) + [0x71, 0x00, 0x29, 0x52]
+            + (0..<50_000).flatMap { _ in [0x32, 0x89, 0x68, 0x00, 0x29, 0x52] as [UInt8] }
+        assertRefused(legacyCheckpoint(globalThenCalls), mentioning: "legacy protocol")
+    }
+}

@@ -36,7 +36,7 @@ final class WeightsFuzzTests: XCTestCase {
         XCTAssertGreaterThan(zipReport.rejected, 0)
         // Pickle: the legacy format carries no checksum, so flipped weight bytes read as other weights (by design
         // of the format); the property here is a typed error or a well-formed state dict, never a crash or hang.
-        let legacyReport = fuzzer.run("PyTorch legacy pickle", corpus: [legacy], count: 10_000, budget: 25) { bytes in
+        let legacyReport = fuzzer.run("PyTorch legacy pickle", corpus: [legacy], count: 10_000, budget: 40) { bytes in
             let checkpoint = try typed { try PyTorchCheckpoint.load(bytes, name: "fuzzed.pth") }
             for (name, tensor) in checkpoint.tensors {
                 XCTAssertEqual(tensor.data.count, tensor.shape.reduce(1, *), name)

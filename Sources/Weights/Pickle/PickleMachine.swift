@@ -29,7 +29,7 @@ struct PickleMachine {
     // MARK: Reading primitives
 
     private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
-        guard count >= 0, position + count <= bytes.count else {
+        guard count >= 0, count <= bytes.count - position else {  // never position + count: it can overflow
             throw fail("unexpected end of data (needed \(count) bytes, \(bytes.count - position) left); file truncated?")
         }
         defer { position += count }
@@ -99,13 +99,16 @@ struct PickleMachine {
                 stack.append(.int(value))
             case 0x58: stack.append(.string(try utf8(Int(try littleEndian(4)))))  // BINUNICODE
             case 0x8C: stack.append(.string(try utf8(Int(try littleEndian(1)))))  // SHORT_BINUNICODE
-            case 0x8D: stack.append(.string(try utf8(Int(try littleEndian(8)))))  // BINUNICODE8
+            case 0x8D:                                                          // BINUNICODE8
+                let length = try littleEndian(8)
+                guard length <= UInt64(bytes.count) else { throw fail("string of \(length) bytes in a \(bytes.count)-byte pickle", at: opcodeOffset) }
+                stack.append(.string(try utf8(Int(length))))
             case 0x54: stack.append(.string(try utf8(Int(try littleEndian(4)))))  // BINSTRING (py2 str)
             case 0x55: stack.append(.string(try utf8(Int(try littleEndian(1)))))  // SHORT_BINSTRING
             case 0x42: stack.append(.bytes(Array(try take(Int(try littleEndian(4))))))  // BINBYTES
             case 0x43: stack.append(.bytes(Array(try take(Int(try littleEndian(1))))))  // SHORT_BINBYTES
             case 0x29: stack.append(.tuple(PickleTuple([])))                    // EMPTY_TUPLE
-            case 0x74: stack.append(try tuple(try popMark()))                   // TUPLE
+            case 0x74: let items = try popMark(); stack.append(try tuple(items)) // TUPLE
             case 0x85: let a = try pop(); stack.append(try tuple([a]))          // TUPLE1
             case 0x86: let b = try pop(), a = try pop(); stack.append(try tuple([a, b]))  // TUPLE2
             case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(try tuple([a, b, c])) // TUPLE3
@@ -134,7 +137,9 @@ struct PickleMachine {
                 stack.append(try persistentLoad(pid))
             case 0x52, 0x81:                                                    // REDUCE, NEWOBJ
                 guard let args = try pop().asTuple else { throw fail("call arguments are not a tuple", at: opcodeOffset) }
-                stack.append(try reduce(try pop(), args, at: opcodeOffset))
+                // Popped before `stack.append` starts: popping inside its argument copied the whole stack each time.
+                let callable = try pop()
+                stack.append(try reduce(callable, args, at: opcodeOffset))
             case 0x62: _ = try pop()                                            // BUILD: state (e.g. _metadata) unused
             case 0x30: _ = try pop()                                            // POP
             case 0x31: _ = try popMark()                                        // POP_MARK
