@@ -11,14 +11,16 @@ public enum SafeTensors {
         public var metadata: [String: String]
     }
 
-    public static func read(_ url: URL) throws -> File {
+    /// `requireFinite`: weights must be numbers (a NaN weight poisons every output); off only for files that keep
+    /// other bit patterns in float tensors (the text-embedding cache stores 64-bit hashes there).
+    public static func read(_ url: URL, requireFinite: Bool = true) throws -> File {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) }
         catch { throw WeightsError(file: url.path, reason: "cannot read: \(error.localizedDescription)") }
-        return try read(data, name: url.path)
+        return try read(data, name: url.path, requireFinite: requireFinite)
     }
 
-    public static func read(_ data: Data, name: String = "<memory>") throws -> File {
+    public static func read(_ data: Data, name: String = "<memory>", requireFinite: Bool = true) throws -> File {
         func fail(_ reason: String) -> WeightsError { WeightsError(file: name, reason: reason) }
         guard data.count >= 8 else { throw fail("too short for a safetensors header (\(data.count) bytes)") }
         let headerLength = data.withUnsafeBytes { raw -> UInt64 in
@@ -61,7 +63,7 @@ public enum SafeTensors {
                        dtype: dtype, count: elements)
             }
             // A NaN or infinite weight poisons every output downstream (an index of NaN vectors finds nothing).
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            if requireFinite, let bad = values.firstIndex(where: { !$0.isFinite }) {
                 throw fail("tensor '\(key)': non-finite value \(values[bad]) at element \(bad); the weights are damaged")
             }
             tensors[key] = Tensor(shape: shape, data: values)

@@ -123,7 +123,12 @@ struct IndexCommand: AsyncParsableCommand {
         }
         // Text search maps the fused text rows saved here instead of building them in memory on every start.
         try saveTextSearchFiles(indexURL)
-        if summary.failed > 0 || !loaded.issues.isEmpty { throw ExitCode(IndexExitStatus.finishedWithFailures) }
+        // Failed in this run or in an earlier one and unchanged since: either way not indexed.
+        let catalogIDs = Set(loaded.items.map(\.id))
+        var failedItems = 0
+        try store.forEachItem { if $0.item.status == .failed && catalogIDs.contains($0.item.id) { failedItems += 1 } }
+        if failedItems > summary.failed { print("\(failedItems) item(s) of the catalog are recorded as failed (unchanged since they failed)") }
+        if failedItems > 0 || !loaded.issues.isEmpty { throw ExitCode(IndexExitStatus.finishedWithFailures) }
     }
 
     /// The folder a catalog's relative image paths start from: the catalog itself when it is a folder of images.
