@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // MARK: System libraries (Debian -dev packages, installed by `make setup`)
@@ -24,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CWebP", path: "Sources/CWebP"),
         .systemLibrary(name: "CRSVG", path: "Sources/CRSVG", pkgConfig: "librsvg-2.0"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CXXHash", path: "Sources/CXXHash"),
 
         // MARK: Numerics: tensors, BLAS, kernels, threads
         // AVX-512 convolution kernels in C (per-function target attributes, chosen at run time).
@@ -44,9 +46,11 @@ let package = Package(
         // MARK: Catalogs in: JSONL, CSV/TSV, folders, Amazon metadata; the demo data set
         .target(name: "Catalog", dependencies: ["Imaging", "CZlib", "CRSVG"]),
         // MARK: Nearest neighbours: exact, HNSW, int8, whitening (distance kernels in CKernels)
-        .target(name: "Search", dependencies: ["Tensor", "CBLAS", "CKernels"]),
+        .target(name: "Search", dependencies: ["Tensor", "CBLAS", "CKernels", "CXXHash"]),
         // MARK: Durable index: SQLite items + memory-mapped vectors, feature cache
-        .target(name: "IndexStore", dependencies: ["Tensor", "Search", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "IndexStore", dependencies: [
+            "Tensor", "Search", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // MARK: Seeing the embedding: t-SNE, PNG/SVG plots
         .target(name: "Projection", dependencies: ["Tensor", "Imaging"]),
         // MARK: The product: pipelines that join the pieces (index, search, eval, demo)
@@ -67,19 +71,20 @@ let package = Package(
         // MARK: `make bench`: our side of each benchmark (the peers run in scripts/bench/*.py)
         .executableTarget(name: "Benchmarks", dependencies: ["ImgSearchKit"]),
 
-        // MARK: Tests, one target per library
+        // MARK: Tests, one target per library (FuzzSupport: the seeded mutation fuzzer they share)
+        .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "WeightsTests", dependencies: ["Weights"], exclude: ["Fixtures"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
+        .testTarget(name: "WeightsTests", dependencies: ["Weights", "FuzzSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FuzzSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "VisionEncoderTests", dependencies: ["VisionEncoder"], exclude: ["Fixtures"]),
         .testTarget(name: "TextEncoderTests", dependencies: ["TextEncoder"], exclude: ["Fixtures"]),
         .testTarget(name: "JointEmbeddingTests", dependencies: ["JointEmbedding"]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "FuzzSupport"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "FuzzSupport"]),
         .testTarget(name: "IndexStoreTests", dependencies: ["IndexStore"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection"]),
         .testTarget(name: "ImgSearchKitTests", dependencies: ["ImgSearchKit"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", .product(name: "Hummingbird", package: "hummingbird")]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "FuzzSupport", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "CLITests", dependencies: ["ImgSearchKit"]),
     ],
     // Swift 5 mode: the numeric kernels share buffers across threads by design (disjoint ranges).

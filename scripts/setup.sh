@@ -8,7 +8,7 @@ ASSETS=assets
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 APT_PACKAGES=(libopenblas-dev libturbojpeg0-dev libpng-dev libwebp-dev librsvg2-dev librsvg2-bin
-  libsqlite3-dev zlib1g-dev pkg-config fonts-noto-color-emoji unicode-cldr-core openclipart-svg
+  libsqlite3-dev zlib1g-dev libxxhash-dev pkg-config fonts-noto-color-emoji unicode-cldr-core openclipart-svg
   gcompris-qt-data wordnet-base chromium wrk)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

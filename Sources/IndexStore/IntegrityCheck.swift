@@ -57,24 +57,48 @@ extension SQLiteIndexStore {
         do {
             let file = try VectorFile(url: url, writable: false)
             let header = try file.readHeader()
-            var problems: [String] = []
-            if header.dimension != set.dimension { problems.append("\(url.lastPathComponent): header dimension \(header.dimension), index says \(set.dimension)") }
-            if header.modelIdentifier != modelIdentifier { problems.append("\(url.lastPathComponent): header model \(header.modelIdentifier), index says \(modelIdentifier)") }
-            if header.count != state.rowCount { problems.append("\(url.lastPathComponent): header count \(header.count), index says \(state.rowCount)") }
+            let problems = headerProblems(header, set: set, state: state).map { "\(url.lastPathComponent): \($0)" }
             guard problems.isEmpty else { return problems }
             var checksum = VectorChecksum.initial
             var nonFinite = 0
             for start in stride(from: 0, to: state.rowCount, by: 4096) {
                 let values = try file.readRows(start..<min(start + 4096, state.rowCount), dimension: set.dimension)
                 nonFinite += values.lazy.filter { !$0.isFinite }.count
-                checksum = values.withUnsafeBufferPointer { VectorChecksum.extend(checksum, with: $0) }
+                checksum = values.withUnsafeBufferPointer { VectorChecksum.extend(checksum, with: $0, dimension: set.dimension) }
             }
-            if checksum != state.checksums[set.name] { problems.append("\(url.lastPathComponent): checksum mismatch (rows changed on disk)") }
-            if header.checksum != checksum { problems.append("\(url.lastPathComponent): header checksum differs from the rows") }
-            if nonFinite > 0 { problems.append("\(url.lastPathComponent): \(nonFinite) non-finite values") }
-            return problems
+            var found: [String] = []
+            if checksum != state.checksums[set.name] { found.append("\(url.lastPathComponent): checksum mismatch (rows changed on disk)") }
+            if header.count == state.rowCount && header.checksum != checksum {
+                found.append("\(url.lastPathComponent): header checksum differs from the rows")
+            }
+            if nonFinite > 0 { found.append("\(url.lastPathComponent): \(nonFinite) non-finite values") }
+            return found
         } catch {
             return ["\(url.lastPathComponent): \(error)"]
         }
+    }
+
+    /// What is wrong with a vector file's header against the committed state: the rule `--check` reports and
+    /// search refuses by. A header counting MORE rows than the database means the database lost transactions
+    /// it had committed (a damaged WAL drops every frame after the bad one); FEWER, a run killed between its
+    /// commit and the header's update (the next `imgsearch index` rewrites it) or a damaged header.
+    /// `allowingStaleHeader`: a writer rewrites a lagging count or checksum copy, and search reads while an
+    /// indexer sits between its commit and the header update; neither accepts a file the database lost rows of.
+    func headerProblems(_ header: VectorFileHeader, set: VectorSetSpec, state: CommittedState, allowingStaleHeader: Bool = false) -> [String] {
+        var problems: [String] = []
+        if header.dimension != set.dimension { problems.append("header dimension \(header.dimension), index says \(set.dimension)") }
+        if header.modelIdentifier != modelIdentifier { problems.append("header model \(header.modelIdentifier), index says \(modelIdentifier)") }
+        if header.count > state.rowCount {
+            problems.append("the file holds \(header.count) committed rows, the index database only \(state.rowCount): "
+                            + "the database lost committed transactions (damaged index.sqlite-wal?); rebuild the index")
+        } else if allowingStaleHeader {
+            return problems
+        } else if header.count < state.rowCount {
+            problems.append("header counts \(header.count) rows, the index database \(state.rowCount): a damaged header, or a run "
+                            + "killed right after its commit (the next imgsearch index rewrites the header)")
+        } else if header.count == state.rowCount, let recorded = state.checksums[set.name], header.checksum != recorded {
+            problems.append("header checksum \(String(header.checksum, radix: 16)), the index database records \(String(recorded, radix: 16))")
+        }
+        return problems
     }
 }

@@ -48,7 +48,9 @@ extension SQLiteIndexStore {
             throw StoreError(.corrupt, file: databaseName, reason: "not an imgsearch index (no metadata)")
         }
         guard format == formatVersion else {
-            throw StoreError(.corrupt, file: databaseName, reason: "index format \(format), this build reads \(formatVersion)")
+            throw StoreError(format < formatVersion ? .outdated : .corrupt, file: databaseName,
+                             reason: "index format \(format), this build reads \(formatVersion) (format 1 checksummed with FNV-1a, which "
+                                 + "misses some damage): delete the index directory and run imgsearch index again (cached features make it quick)")
         }
         let sets = try Row.fetchAll(db, sql: "SELECT name, dimension FROM vector_sets ORDER BY position")
             .map { VectorSetSpec(name: $0[0], dimension: $0[1]) }
@@ -102,10 +104,9 @@ extension SQLiteIndexStore {
             }
             let file = try VectorFile(url: url, create: exists ? nil : header, writable: true)
             let found = try file.readHeader()
-            guard found.dimension == set.dimension, found.modelIdentifier == modelIdentifier else {
-                throw StoreError(.corrupt, file: url.path, reason: "header says \(found.dimension) dims of model \(found.modelIdentifier), "
-                                 + "the index records \(set.dimension) of \(modelIdentifier)")
-            }
+            // Cutting the file to a store that lost commits would silently drop the rows it lost.
+            let problems = headerProblems(found, set: set, state: committed, allowingStaleHeader: true)
+            if !problems.isEmpty { throw StoreError(.corrupt, file: url.path, reason: problems.joined(separator: "; ")) }
             let needed = VectorFileHeader.size + committed.rowCount * set.dimension * MemoryLayout<Float>.size
             guard file.byteCount >= needed else {
                 throw StoreError(.corrupt, file: url.path, reason: "holds \(file.byteCount) bytes, \(needed) needed for \(committed.rowCount) rows")

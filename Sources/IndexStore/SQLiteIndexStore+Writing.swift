@@ -24,7 +24,7 @@ extension SQLiteIndexStore {
             guard let file = files[set.name] else { continue }
             try file.writeRows(values, atRow: firstRow, dimension: set.dimension)
             try file.sync()
-            checksums[set.name] = values.withUnsafeBufferPointer { VectorChecksum.extend(checksums[set.name]!, with: $0) }
+            checksums[set.name] = values.withUnsafeBufferPointer { VectorChecksum.extend(checksums[set.name]!, with: $0, dimension: set.dimension) }
         }
         let rowCount = firstRow + encoded.count
         try Self.guarded(directory) {
@@ -96,7 +96,7 @@ extension SQLiteIndexStore {
                 values.reserveCapacity(chunk.count * set.dimension)
                 for entry in chunk { values += try files[set.name]!.readRows(entry.row..<entry.row + 1, dimension: set.dimension) }
                 try file.writeRows(values, atRow: start, dimension: set.dimension)
-                checksum = values.withUnsafeBufferPointer { VectorChecksum.extend(checksum, with: $0) }
+                checksum = values.withUnsafeBufferPointer { VectorChecksum.extend(checksum, with: $0, dimension: set.dimension) }
             }
             try file.writeHeader(VectorFileHeader(dimension: set.dimension, count: live.count, checksum: checksum, modelIdentifier: modelIdentifier))
             try file.sync()
@@ -144,8 +144,20 @@ extension SQLiteIndexStore {
                     throw StoreError(.invalidArgument, file: directory.path,
                                      reason: "item \(update.item.id): vector set '\(set.name)' needs \(set.dimension) values, got \(vectors[set.name]?.count ?? 0)")
                 }
+                // One NaN row poisons every search over the set (and the whitening fitted on it): never stored.
+                for set in vectorSets where vectors[set.name]!.contains(where: { !$0.isFinite }) {
+                    throw StoreError(.nonFiniteVector, file: directory.path,
+                                     reason: "item \(update.item.id): vector set '\(set.name)' holds NaN or infinite values")
+                }
             }
         }
+    }
+
+    /// Copies the write-ahead log into the database file and empties it (`wal_checkpoint(TRUNCATE)`): the end of
+    /// every indexing run, so committed items do not depend on a log that one damaged frame cuts short.
+    public func checkpoint() throws {
+        try requireWritable()
+        try Self.guarded(directory) { try database.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
     }
 
     /// Copies the committed count and checksums into the file headers (informational; not fsynced

@@ -32,7 +32,8 @@ public final class SQLiteIndexStore: IndexStoreProtocol {
     }
 
     static let databaseName = "index.sqlite"
-    static let formatVersion = "1"
+    /// 2: vector files checksummed with XXH3 (version 2 files); 1 used FNV-1a and is not opened.
+    static let formatVersion = "2"
 
     // MARK: Opening
 
@@ -119,8 +120,20 @@ public final class SQLiteIndexStore: IndexStoreProtocol {
             throw StoreError(.invalidArgument, file: directory.path,
                              reason: "no vector set '\(set)' (have \(vectorSets.map(\.name).joined(separator: ", ")))")
         }
-        let state = try read { db in try Self.readState(db) }
-        let url = vectorFileURL(set, generation: state.generation)
+        // The header rule of `--check`: a file the store no longer describes is refused, not searched. The header
+        // is read before the state it is compared with: a writer updates it only after its commit, so a concurrent
+        // run can make the header lag the state, never lead it.
+        var state = try read { db in try Self.readState(db) }
+        var url: URL, header: VectorFileHeader
+        repeat {
+            url = vectorFileURL(set, generation: state.generation)
+            header = try VectorFile(url: url, writable: false).readHeader()
+            let generation = state.generation
+            state = try read { db in try Self.readState(db) }
+            if state.generation == generation { break }  // else a compaction switched files meanwhile: again
+        } while true
+        let problems = headerProblems(header, set: spec, state: state, allowingStaleHeader: true)
+        if !problems.isEmpty { throw StoreError(.corrupt, file: url.path, reason: problems.joined(separator: "; ")) }
         do {
             return try VectorMatrix(mappedFile: url, offset: VectorFileHeader.size, count: state.rowCount, dimension: spec.dimension)
         } catch {

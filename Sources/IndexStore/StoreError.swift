@@ -13,6 +13,10 @@ public struct StoreError: Error, CustomStringConvertible, Equatable {
         case invalidArgument
         /// The SQLite database refused an operation.
         case database
+        /// A vector to store holds NaN or infinity (a broken model or input); the reason names the item.
+        case nonFiniteVector
+        /// Written by an older release in a format this one does not trust (rebuild it).
+        case outdated
     }
 
     public var kind: Kind

@@ -1,4 +1,5 @@
 import Foundation
+import Search
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,12 +14,13 @@ import Glibc
 ///
 /// The header's count and checksum are a copy for tools that read the file alone; the index's
 /// SQLite database holds the authoritative row count. Rows past that count are a torn tail from
-/// a crash and are cut off when the store is next opened for writing. The checksum is FNV-1a
-/// (64-bit) over the float bit patterns of rows 0..<count, so it extends as rows are appended.
+/// a crash and are cut off when the store is next opened for writing. The checksum is `Checksum`'s XXH3
+/// chained row by row over rows 0..<count, so it extends as rows are appended. Version 1 used FNV-1a,
+/// which misses pairs of flipped top bits: such files are refused (the index is rebuilt).
 struct VectorFileHeader: Equatable {
     static let size = 256
     static let magic = Array("IMGSVEC\0".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
     static let maximumIdentifierBytes = 190
 
     var dimension: Int
@@ -52,26 +54,29 @@ struct VectorFileHeader: Equatable {
         }
         let version = get(UInt32.self, at: 8)
         guard version == Self.version else {
-            throw StoreError(.corrupt, file: file, reason: "vector file version \(version), this build reads \(Self.version)")
+            throw StoreError(version < Self.version ? .outdated : .corrupt, file: file,
+                             reason: "vector file version \(version), this build reads \(Self.version)")
         }
         let length = Int(get(UInt16.self, at: 32))
         guard length <= maximumIdentifierBytes,
               let identifier = String(bytes: bytes[34..<34 + length], encoding: .utf8) else {
             throw StoreError(.corrupt, file: file, reason: "bad model identifier in the header")
         }
+        // Every header byte means something: a flipped bit in the padding is damage too.
+        guard bytes[(34 + length)...].allSatisfy({ $0 == 0 }) else {
+            throw StoreError(.corrupt, file: file, reason: "header padding is not zero (damaged header)")
+        }
         return VectorFileHeader(dimension: Int(get(UInt32.self, at: 12)), count: Int(get(UInt64.self, at: 16)),
                                 checksum: get(UInt64.self, at: 24), modelIdentifier: identifier)
     }
 }
 
-/// FNV-1a (64-bit) over float32 bit patterns, continuable across appended rows.
+/// The checksum of a vector file's rows (see `Checksum.extend`), continuable across appended rows.
 enum VectorChecksum {
-    static let initial: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let initial = Checksum.initialRows
 
-    static func extend(_ hash: UInt64, with values: UnsafeBufferPointer<Float>) -> UInt64 {
-        var hash = hash
-        for value in values { hash = (hash ^ UInt64(value.bitPattern)) &* 0x0000_0100_0000_01b3 }
-        return hash
+    static func extend(_ hash: UInt64, with values: UnsafeBufferPointer<Float>, dimension: Int) -> UInt64 {
+        Checksum.extend(hash, rows: values, dimension: dimension)
     }
 }
 

@@ -32,7 +32,7 @@ public final class MiniLMTextTower {
         self.encoder = encoder
         self.cacheURL = cacheURL
         guard let url = cacheURL, FileManager.default.fileExists(atPath: url.path) else { return }
-        let file = try SafeTensors.read(url)
+        let file = try SafeTensors.read(url, requireFinite: false)  // its `keys` are hashes in float bit patterns
         guard file.metadata["encoder"] == encoder.identifier,
               let embeddings = file.tensors["embeddings"], let keys = file.tensors["keys"],
               embeddings.rank == 2, embeddings.shape[1] == encoder.dimension, keys.shape == [embeddings.shape[0], 2] else {

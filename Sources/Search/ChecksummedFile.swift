@@ -4,10 +4,14 @@ import Glibc
 #endif
 
 /// The one binary container of the Search module (HNSW graphs, whitening, quantised vectors):
-/// an 8-byte magic, a format version, the payload length and a 64-bit checksum of the payload,
-/// then the payload. Written to a temporary file and renamed, so readers never see half a file.
+/// an 8-byte magic, the kind's format version, the container version, the payload length and the
+/// payload's `Checksum` (XXH3-64), then the payload. Written to a temporary file and renamed, so readers
+/// never see half a file.
 enum ChecksummedFile {
     static let headerSize = 8 + 4 + 4 + 8 + 8
+    /// Container version 2: XXH3 checksums. Version 0 (the field was reserved) checksummed with FNV-1a, which
+    /// misses pairs of flipped top bits: such files are refused as outdated, and rebuilt by their owners.
+    static let containerVersion: UInt32 = 2
 
     static func write(_ payload: Data, to url: URL, magic: String, version: UInt32) throws {
         try write(to: url, magic: magic, version: version) { sink in
@@ -33,7 +37,7 @@ enum ChecksummedFile {
             var header = ByteWriter()
             header.append(bytes: Array(magic.utf8))
             header.append(version)
-            header.append(UInt32(0))  // reserved, keeps the fields 8-byte aligned
+            header.append(containerVersion)
             header.append(UInt64(sink.offset - headerSize))
             header.append(sink.checksum.value)
             var headerSink = PayloadSink(descriptor: descriptor, file: temporary.path, offset: 0)
@@ -65,7 +69,7 @@ enum ChecksummedFile {
         let descriptor: Int32
         let file: String
         fileprivate(set) var offset: Int
-        fileprivate(set) var checksum = WordChecksum()
+        fileprivate(set) var checksum = Checksum()
 
         fileprivate init(descriptor: Int32, file: String, offset: Int) {
             self.descriptor = descriptor
@@ -107,10 +111,14 @@ enum ChecksummedFile {
         guard foundVersion == version else {
             throw SearchError(.versionMismatch, file: url.path, "format version \(foundVersion), this build reads \(version)")
         }
-        _ = try reader.read() as UInt32
+        let foundContainer: UInt32 = try reader.read()
+        guard foundContainer == containerVersion else {
+            throw SearchError(.versionMismatch, file: url.path,
+                              "container version \(foundContainer) (an older checksum), this build reads \(containerVersion): rebuilt on the next run")
+        }
         let length: UInt64 = try reader.read()
         let expected: UInt64 = try reader.read()
-        guard data.count - headerSize == Int(length) else {
+        guard UInt64(data.count - headerSize) == length else {  // never Int(length): a damaged length may exceed Int
             throw SearchError(.truncated, file: url.path, "payload is \(data.count - headerSize) bytes, header says \(length)")
         }
         let payload = data[headerSize...]  // a slice of the mapping, not a copy (readers index it from 0 through ByteReader)
@@ -121,50 +129,7 @@ enum ChecksummedFile {
     }
 
     static func checksum(_ data: Data) -> UInt64 {
-        var checksum = WordChecksum()
-        data.withUnsafeBytes { checksum.add($0) }
-        return checksum.value
-    }
-}
-
-/// FNV-1a over 64-bit little-endian words, then the tail bytes: fast enough for gigabytes, catches damage.
-/// Fed in pieces of any size (a streamed payload) it gives the same value as over the whole payload.
-struct WordChecksum {
-    private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    private var pending: UInt64 = 0
-    private var pendingBytes = 0
-    private static let prime: UInt64 = 0x100_0000_01b3
-
-    mutating func add(_ raw: UnsafeRawBufferPointer) {
-        var index = 0
-        while pendingBytes > 0 && index < raw.count {  // complete a word split across two pieces
-            pending |= UInt64(raw[index]) << (8 * UInt64(pendingBytes))
-            pendingBytes += 1
-            index += 1
-            if pendingBytes == 8 {
-                hash = (hash ^ pending) &* Self.prime
-                (pending, pendingBytes) = (0, 0)
-            }
-        }
-        let words = (raw.count - index) / 8
-        var local = hash
-        for word in 0..<words {
-            local = (local ^ raw.loadUnaligned(fromByteOffset: index + word * 8, as: UInt64.self)) &* Self.prime
-        }
-        hash = local
-        index += words * 8
-        while index < raw.count {
-            pending |= UInt64(raw[index]) << (8 * UInt64(pendingBytes))
-            pendingBytes += 1
-            index += 1
-        }
-    }
-
-    /// The checksum of everything added: the leftover bytes (fewer than 8) are hashed one by one.
-    var value: UInt64 {
-        var result = hash
-        for byte in 0..<pendingBytes { result = (result ^ ((pending >> (8 * UInt64(byte))) & 0xff)) &* Self.prime }
-        return result
+        data.withUnsafeBytes { Checksum.of($0) }
     }
 }
 

@@ -29,7 +29,9 @@ struct ErrorBody: Codable { var error: String }
 // MARK: - Middleware
 
 /// Turns every error escaping a route (ours, Hummingbird's, the backend's) into a JSON error
-/// response, so clients only ever see `{"error": …}` with a meaningful status.
+/// response, so clients only ever see `{"error": …}` with a meaningful status. A server fault (500) is
+/// logged in full under a request id; the client gets a short message with that id, never a path or an
+/// internal error text.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -37,6 +39,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             throw error
         } catch let error as SearchBackendError {
+            if case .imageUnavailable(_, let detail) = error {
+                context.logger.warning("image not served", metadata: ["path": "\(request.uri.path)", "reason": "\(detail)"])
+            }
             throw APIError(error)
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "request body too large")
@@ -45,9 +50,17 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             throw APIError(error.status, error.status.reasonPhrase)
         } catch {
-            context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            throw APIError(.internalServerError, "internal error: \(error)")
+            let requestID = RequestID.make()
+            context.logger.error("request failed", metadata: ["request": "\(requestID)", "path": "\(request.uri.path)", "error": "\(error)"])
+            throw APIError(.internalServerError, "internal error (request \(requestID); the server log has the details)")
         }
+    }
+}
+
+/// Short random ids that tie a 500 answer to its line in the server log.
+enum RequestID {
+    static func make() -> String {
+        String((0..<12).map { _ in "0123456789abcdef".randomElement()! })
     }
 }
 
@@ -58,6 +71,7 @@ extension APIError {
         case .unknownItem: self.init(.notFound, error.description)
         case .notAnImage: self.init(.unsupportedMediaType, error.description)
         case .invalidQuery: self.init(.badRequest, error.description)
+        case .imageUnavailable: self.init(.notFound, error.description)
         }
     }
 }

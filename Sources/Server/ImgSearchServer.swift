@@ -19,6 +19,7 @@ public enum ImgSearchServer {
         let router = Router()
         // Middleware applies to routes added after it: errors first, so it also wraps the file fallback.
         router.add(middleware: JSONErrorMiddleware())
+        if let key = configuration.apiKey { router.add(middleware: APIKeyMiddleware(key: key)) }
         router.add(middleware: FileMiddleware(web.path, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true,
                                               logger: logger))
         SearchRoutes(backend: backend, configuration: configuration, openAPIDocument: openAPI).register(on: router)

@@ -15,7 +15,8 @@ public protocol SearchBackend: Sendable {
     func similar(id: String, k: Int) async throws -> [SearchHit]
     /// The catalog record of one item, nil when there is none.
     func item(id: String) async throws -> ItemDetails?
-    /// The image file of one item on disk, nil for an unknown id.
+    /// The image file of one item on disk, nil for an unknown id. Throws `SearchBackendError.imageUnavailable`
+    /// when the item has an image the server must not serve (it did not decode, or lies outside the image folders).
     func imageFile(id: String) async throws -> URL?
     /// The embedding plot (PNG or SVG) of the index, when one has been made.
     func plotFile() async -> URL?
@@ -61,12 +62,15 @@ public enum SearchBackendError: Error, CustomStringConvertible, Equatable, Senda
     case unknownItem(id: String)
     case notAnImage(reason: String)
     case invalidQuery(reason: String)
+    /// The item exists but its image is not served; `detail` (paths) is logged, never sent.
+    case imageUnavailable(id: String, detail: String)
 
     public var description: String {
         switch self {
         case .unknownItem(let id): return "no item with id '\(id)'"
         case .notAnImage(let reason): return "not a decodable image: \(reason)"
         case .invalidQuery(let reason): return "invalid query: \(reason)"
+        case .imageUnavailable(let id, _): return "item '\(id)' has no image to serve"
         }
     }
 }

@@ -26,7 +26,11 @@ extension SearchEngine: SearchBackend {
     }
 
     public func imageFile(id: String) async throws -> URL? {
-        try mapped { try imagePath(id: id) }
+        do {
+            return try mapped { try servableImagePath(id: id) }
+        } catch let refusal as ImageRefusal {
+            throw SearchBackendError.imageUnavailable(id: id, detail: refusal.reason)
+        }
     }
 
     /// `plot.svg` (hover labels) or `plot.png` in the index directory, as `imgsearch demo` writes

@@ -87,12 +87,13 @@ struct SearchRoutes: Sendable {
         let id = try itemID(fromPathSegment: context.parameters.get("id"))
         guard let file = try await backend.imageFile(id: id) else { throw APIError.notFound("no item with id '\(id)'") }
         return try await StaticFile.response(for: file, request: request, context: context,
-                                             cacheControl: "public, max-age=86400")
+                                             cacheControl: "public, max-age=86400", content: .image)
     }
 
     private func plot(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         guard let file = await backend.plotFile() else { throw APIError.notFound("this index has no embedding plot") }
-        var response = try await StaticFile.response(for: file, request: request, context: context, cacheControl: "no-cache")
+        var response = try await StaticFile.response(for: file, request: request, context: context, cacheControl: "no-cache",
+                                                    content: .anyType)
         // An SVG plot is a document: let it show its embedded thumbnails and styles, nothing else.
         response.headers[.contentSecurityPolicy] = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
         return response

@@ -12,13 +12,21 @@ public struct ServerConfiguration: Sendable {
     public var defaultResultCount: Int
     /// Largest `k` a request may ask for (larger → 400).
     public var maxResultCount: Int
+    /// When set, every request but `/healthz` must carry this key (`APIKeyMiddleware`), else 401.
+    public var apiKey: String?
+
+    /// True when `host` is a loopback address: only this machine can connect.
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int = 10 << 20,
-                defaultResultCount: Int = 9, maxResultCount: Int = 100) {
+                defaultResultCount: Int = 9, maxResultCount: Int = 100, apiKey: String? = nil) {
         self.host = host
         self.port = port
         self.maxUploadBytes = maxUploadBytes
         self.defaultResultCount = defaultResultCount
         self.maxResultCount = maxResultCount
+        self.apiKey = apiKey
     }
 }

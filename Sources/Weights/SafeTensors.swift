@@ -11,14 +11,16 @@ public enum SafeTensors {
         public var metadata: [String: String]
     }
 
-    public static func read(_ url: URL) throws -> File {
+    /// `requireFinite`: weights must be numbers (a NaN weight poisons every output); off only for files that keep
+    /// other bit patterns in float tensors (the text-embedding cache stores 64-bit hashes there).
+    public static func read(_ url: URL, requireFinite: Bool = true) throws -> File {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) }
         catch { throw WeightsError(file: url.path, reason: "cannot read: \(error.localizedDescription)") }
-        return try read(data, name: url.path)
+        return try read(data, name: url.path, requireFinite: requireFinite)
     }
 
-    public static func read(_ data: Data, name: String = "<memory>") throws -> File {
+    public static func read(_ data: Data, name: String = "<memory>", requireFinite: Bool = true) throws -> File {
         func fail(_ reason: String) -> WeightsError { WeightsError(file: name, reason: reason) }
         guard data.count >= 8 else { throw fail("too short for a safetensors header (\(data.count) bytes)") }
         let headerLength = data.withUnsafeBytes { raw -> UInt64 in
@@ -42,25 +44,43 @@ public enum SafeTensors {
             }
             guard let entry = value as? [String: Any],
                   let dtype = entry["dtype"] as? String,
-                  let shape = (entry["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                  let rawShape = entry["shape"] as? [Any], let shape = Optional(rawShape.compactMap({ ($0 as? NSNumber)?.intValue })),
+                  shape.count == rawShape.count,
                   let offsets = (entry["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
                   offsets.count == 2 else { throw fail("tensor '\(key)': malformed header entry") }
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, begin <= end, end <= payloadCount else {
                 throw fail("tensor '\(key)': data [\(begin), \(end)) lies outside the \(payloadCount)-byte payload; file truncated?")
             }
-            let elements = shape.reduce(1, *)
             guard let width = byteWidth(dtype) else { throw fail("tensor '\(key)': unsupported dtype \(dtype)") }
-            guard end - begin == elements * width else {
+            // A hostile header can name dimensions whose product overflows (and traps) or is negative.
+            guard let elements = elementCount(shape), case (let bytes, false) = elements.multipliedReportingOverflow(by: width),
+                  end - begin == bytes else {
                 throw fail("tensor '\(key)': \(end - begin) bytes for shape \(shape) of \(dtype)")
             }
             let values = data.withUnsafeBytes { raw in
                 decode(UnsafeRawBufferPointer(rebasing: raw[(payloadStart + begin)..<(payloadStart + end)]),
                        dtype: dtype, count: elements)
             }
+            // A NaN or infinite weight poisons every output downstream (an index of NaN vectors finds nothing).
+            if requireFinite, let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw fail("tensor '\(key)': non-finite value \(values[bad]) at element \(bad); the weights are damaged")
+            }
             tensors[key] = Tensor(shape: shape, data: values)
         }
         return File(tensors: tensors, metadata: metadata)
+    }
+
+    /// The product of non-negative dimensions, nil when one is negative or the product overflows.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var product = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { return nil }
+            product = next
+        }
+        return product
     }
 
     /// Writes F32 tensors atomically (temporary file, then rename), names sorted for reproducible bytes.

@@ -32,7 +32,7 @@ final class FeatureExtractorTests: XCTestCase {
         for index in [0, 4, 7] {
             let alone = try single.extract([urls[index]], showProgress: false)[0]
             XCTAssertEqual(try results[index].get().features, try alone.get().features)
-            XCTAssertEqual(try results[index].get().contentHash, try SHA256.hex(ofFileAt: urls[index]))
+            XCTAssertEqual(try results[index].get().contentHash, try ContentHash.hex(ofFileAt: urls[index]))
         }
     }
 
@@ -56,7 +56,7 @@ final class FeatureExtractorTests: XCTestCase {
         let cache = try FeatureCache(directory: cacheDirectory)
         let extractor = FeatureExtractor(backbone: FakeBackbone(), cache: cache)
         let first = try extractor.extract([url], showProgress: false)[0].get()
-        XCTAssertEqual(first.contentHash, try SHA256.hex(ofFileAt: url))
+        XCTAssertEqual(first.contentHash, try ContentHash.hex(ofFileAt: url))
         // Plant another hash for the unchanged file: the extractor must answer with it, so it did not read the file.
         let fingerprint = try XCTUnwrap(FileFingerprint(path: url.path))
         try cache.remember([(url.path, fingerprint, first.contentHash.uppercased())])
@@ -65,7 +65,7 @@ final class FeatureExtractorTests: XCTestCase {
         Thread.sleep(forTimeInterval: 0.05)  // past one tick of the coarse file clock
         XCTAssertEqual(try images.write(0, variant: 1), url)
         let second = try extractor.extract([url], showProgress: false)[0].get()
-        XCTAssertEqual(second.contentHash, try SHA256.hex(ofFileAt: url))
+        XCTAssertEqual(second.contentHash, try ContentHash.hex(ofFileAt: url))
         XCTAssertNotEqual(second.contentHash, first.contentHash)
     }
 
@@ -80,7 +80,7 @@ final class FeatureExtractorTests: XCTestCase {
         try XCTSkipIf(Double(modified) / 1e9 > Date().timeIntervalSince1970 - 10, "the fixture was written seconds ago")
         _ = try FeatureExtractor(backbone: FakeBackbone(), cache: cache).extract([fresh, settled], showProgress: false)
         let remembered = try cache.contentHashes(of: [fresh, settled].map { ($0.path, try XCTUnwrap(FileFingerprint(path: $0.path))) })
-        XCTAssertEqual(remembered, [settled.path: try SHA256.hex(ofFileAt: settled)])
+        XCTAssertEqual(remembered, [settled.path: try ContentHash.hex(ofFileAt: settled)])
     }
 
     func testCroppedFeaturesAreCachedApart() throws {

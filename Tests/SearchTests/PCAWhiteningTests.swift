@@ -114,21 +114,16 @@ final class PCAWhiteningTests: XCTestCase {
         var payload = written.subdata(in: 32..<written.count)
         payload.removeSubrange(12..<16)
         var header = written.subdata(in: 0..<8)
-        for value in [UInt64(1), UInt64(payload.count), Self.checksum(payload)] {
+        for value in [UInt64(1) | UInt64(2) << 32, UInt64(payload.count), Self.checksum(payload)] {  // kind version 1, container 2
             withUnsafeBytes(of: value.littleEndian) { header.append(contentsOf: $0) }
         }
         try (header + payload).write(to: file)
         XCTAssertEqual(try PCAWhitening.load(from: file), whitening)
     }
 
-    /// The container's FNV-1a over 64-bit words, then the tail bytes.
+    /// The container's checksum: XXH3-64 of the payload.
     private static func checksum(_ data: Data) -> UInt64 {
-        data.withUnsafeBytes { raw in
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for i in 0..<(raw.count / 8) { hash = (hash ^ raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) &* 0x100_0000_01b3 }
-            for i in (raw.count / 8 * 8)..<raw.count { hash = (hash ^ UInt64(raw[i])) &* 0x100_0000_01b3 }
-            return hash
-        }
+        data.withUnsafeBytes { Checksum.of($0) }
     }
 
     func testSavedRowsMapBackAndADamagedFileIsAnError() throws {

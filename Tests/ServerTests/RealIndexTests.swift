@@ -46,6 +46,8 @@ final class RealIndexTests: XCTestCase {
         let store = try indexer.openStore(at: indexDirectory)
         _ = try indexer.index(items, into: store, options: Indexer.Options(showProgress: false))
         try ModelRecord.write(modelDirectory: modelDirectory, indexDirectory: indexDirectory)
+        // As `imgsearch index` does: the folder the server may send images from.
+        try ImageRoots.record([root.appendingPathComponent("images")], indexDirectory: indexDirectory)
     }
 
     private func makeModel(titles: [String]) throws -> (JointModel, URL) {

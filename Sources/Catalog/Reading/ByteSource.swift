@@ -96,13 +96,15 @@ final class GzipByteSource: ByteSource {
 // MARK: - Lines
 
 /// Splits a byte stream into lines (LF or CRLF), counting them from 1. Lines stay bytes: decoding them
-/// is the caller's business, so that one bad line can be reported without losing the others.
+/// is the caller's business, so that one bad line can be reported without losing the others. A UTF-8
+/// byte-order mark at the start of the file (what spreadsheets save) is dropped, so it never sticks to the
+/// first column's name.
 final class LineReader {
     private let source: ByteSource
     private var buffer = Data()
     private var start = 0
     private var atEnd = false
-    private(set) var lineNumber = 0
+    fileprivate(set) var lineNumber = 0
 
     init(_ source: ByteSource) { self.source = source }
 
@@ -132,15 +134,13 @@ final class LineReader {
                 if end > start && buffer[end - 1] == 0x0D { end -= 1 }
                 let line = buffer.subdata(in: start..<end)
                 start = newline + 1
-                lineNumber += 1
-                return line
+                return withoutByteOrderMark(line)
             }
             if atEnd {
                 guard start < buffer.count else { return nil }
                 let line = buffer.subdata(in: start..<buffer.count)
                 start = buffer.count
-                lineNumber += 1
-                return line
+                return withoutByteOrderMark(line)
             }
             let chunk = try source.read()
             if chunk.isEmpty { atEnd = true }
@@ -148,6 +148,14 @@ final class LineReader {
             start = 0
             buffer.append(chunk)
         }
+    }
+}
+
+extension LineReader {
+    /// Counts the line; the first loses a leading byte-order mark.
+    fileprivate func withoutByteOrderMark(_ line: Data) -> Data {
+        lineNumber += 1
+        return lineNumber == 1 && line.starts(with: [0xEF, 0xBB, 0xBF]) ? Data(line.dropFirst(3)) : line
     }
 }
 

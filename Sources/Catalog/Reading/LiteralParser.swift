@@ -122,15 +122,34 @@ struct LiteralParser {
         }
     }
 
+    /// A quoted string. `\xNN` escapes are bytes first: old Amazon dumps (Python 2 byte strings) spell UTF-8
+    /// that way ('caf\xc3\xa9'); when those bytes are not UTF-8 they are code points (Python 3's 'caf\xe9').
     private mutating func parseString() throws -> String {
         let quote = bytes[position]
         position += 1
         var out: [UInt8] = []
+        var hexBytes: [Int] = []  // positions in `out` written by \x escapes
         while let b = current {
             position += 1
-            if b == quote { return String(decoding: out, as: UTF8.self) }
+            if b == quote {
+                if hexBytes.isEmpty { return String(decoding: out, as: UTF8.self) }
+                if let text = String(validating: out, as: UTF8.self) { return text }
+                var latin: [UInt8] = []
+                var next = hexBytes.makeIterator()
+                var pending = next.next()
+                for (index, byte) in out.enumerated() {
+                    if index == pending { appendScalar(UInt32(byte), to: &latin); pending = next.next() } else { latin.append(byte) }
+                }
+                return String(decoding: latin, as: UTF8.self)
+            }
             if b == UInt8(ascii: "\\") {
-                try parseEscape(into: &out)
+                if current == UInt8(ascii: "x") {
+                    position += 1
+                    hexBytes.append(out.count)
+                    out.append(UInt8(try parseHex(digits: 2)))
+                } else {
+                    try parseEscape(into: &out)
+                }
             } else {
                 out.append(b)
             }
@@ -148,7 +167,6 @@ struct LiteralParser {
         case UInt8(ascii: "b"): out.append(0x08)
         case UInt8(ascii: "f"): out.append(0x0C)
         case UInt8(ascii: "0"): out.append(0x00)
-        case UInt8(ascii: "x"): appendScalar(try parseHex(digits: 2), to: &out)
         case UInt8(ascii: "U"): appendScalar(try parseHex(digits: 8), to: &out)
         case UInt8(ascii: "u"):
             var value = try parseHex(digits: 4)

@@ -64,7 +64,7 @@ struct ClassifyCommand: AsyncParsableCommand {
             let ready = zip(paths, decoded).compactMap { path, image in image.map { (path, $0) } }
             guard !ready.isEmpty else { continue }
             guard let logits = backbone.forward(ImageBatch.make(ready.map(\.1), backbone.preprocessing)).logits else {
-                throw ValidationError("model \(backbone.identifier) has no classifier head")
+                throw CommandFailure("model \(backbone.identifier) has no classifier head")
             }
             let classes = logits.shape[1]
             for (row, (path, _)) in ready.enumerated() {

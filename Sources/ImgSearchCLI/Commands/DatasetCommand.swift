@@ -83,7 +83,7 @@ struct DatasetCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let catalogFormat = CatalogFormat(rawValue: format) else {
-                throw ValidationError("unknown --format '\(format)'; use one of: \(CatalogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw CommandFailure("unknown --format '\(format)'; use one of: \(CatalogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let loaded = try CatalogLoader.load(URL(fileURLWithPath: catalog), format: catalogFormat,
                                                 imageDirectory: images.map { URL(fileURLWithPath: $0) })

@@ -61,7 +61,11 @@ struct DemoCommand: AsyncParsableCommand {
             try removeStaleIndex(index, model: model)
             let command = try IndexCommand.parse(["--catalog", data.appendingPathComponent("catalog.jsonl").path,
                                                   "--model", model.path, "--index", index.path] + threadArgs)
-            try await command.run()
+            do {
+                try await command.run()
+            } catch let status as ExitCode where status.rawValue == IndexExitStatus.finishedWithFailures {
+                note("some demo images could not be indexed (listed above); the demo goes on with the others")
+            }
         }
         let plot = index.appendingPathComponent("plot.png")
         try await stage(4, "t-SNE plot of validation pairs",
@@ -94,7 +98,15 @@ struct DemoCommand: AsyncParsableCommand {
     /// A demo index made by another model (the demo retrained) or before label-bridge vectors
     /// existed is rebuilt; its features come back from the feature cache, so no CNN runs.
     private func removeStaleIndex(_ index: URL, model: URL) throws {
-        guard let existing = try? SQLiteIndexStore.openForReading(at: index) else { return }
+        let existing: SQLiteIndexStore
+        do {
+            existing = try SQLiteIndexStore.openForReading(at: index)
+        } catch let error as StoreError where error.kind == .outdated {
+            note("the demo index was written by an older release (\(error.reason.prefix(60))…): rebuilding it")
+            return try FileManager.default.removeItem(at: index)
+        } catch {
+            return
+        }
         let reason: String
         if !existing.vectorSets.contains(where: { $0.name == "bridge" }) {
             reason = "predates label-bridge vectors"

@@ -26,6 +26,10 @@ struct IndexCommand: AsyncParsableCommand {
         from 50,000 items the HNSW graph of text search (built on all cores, saved every minute, so a killed \
         build resumes).
 
+        Exit status: 0 when every item of the catalog is indexed; 2 when the run finished but some images failed \
+        or some catalog lines were skipped (each is listed); 1 when the run failed (or, with --check, the index \
+        is damaged).
+
         Examples:
           imgsearch index --catalog data/demo/catalog.jsonl --model models/demo --index indexes/demo
           imgsearch index --catalog new.jsonl --model models/demo --index indexes/demo --prune
@@ -41,6 +45,11 @@ struct IndexCommand: AsyncParsableCommand {
 
     @Option(help: "The index directory (created if needed).")
     var index: String
+
+    @Option(name: .customLong("image-root"), help: ArgumentHelp(
+        "A folder `serve` may send images from, besides the catalog's own folder (repeatable).",
+        discussion: "The server sends an item's image only when it decoded at indexing and its real path (symlinks resolved) lies under one of these folders."))
+    var imageRoots: [String] = []
 
     @Flag(help: "Remove items that are no longer in the catalog.")
     var prune = false
@@ -101,10 +110,12 @@ struct IndexCommand: AsyncParsableCommand {
         let store = try indexer.openStore(at: indexURL) { printError($0) }
         // Recorded so that `search` and `serve` find the model from the index alone.
         try ModelRecord.write(modelDirectory: URL(fileURLWithPath: model!), indexDirectory: indexURL)
+        try ImageRoots.record([Self.catalogFolder(catalog!)] + imageRoots.map { URL(fileURLWithPath: $0) }, indexDirectory: indexURL)
         var options = Indexer.Options(prune: prune, showProgress: !quiet)
         options.rehash = rehash
         let summary = try indexer.index(loaded.items, into: store, options: options)
         print(summary)
+        if !loaded.issues.isEmpty { print("\(loaded.issues.count) catalog line(s) skipped (listed above on stderr)") }
         // Image→image search whitens features with a PCA fitted on the collection: refit when it changed (or when
         // a killed run left the saved whitening behind).
         if summary.added + summary.updated + summary.pruned > 0 || !WhiteningFile.isUpToDate(indexDirectory: indexURL) {
@@ -112,6 +123,20 @@ struct IndexCommand: AsyncParsableCommand {
         }
         // Text search maps the fused text rows saved here instead of building them in memory on every start.
         try saveTextSearchFiles(indexURL)
+        // Failed in this run or in an earlier one and unchanged since: either way not indexed.
+        let catalogIDs = Set(loaded.items.map(\.id))
+        var failedItems = 0
+        try store.forEachItem { if $0.item.status == .failed && catalogIDs.contains($0.item.id) { failedItems += 1 } }
+        if failedItems > summary.failed { print("\(failedItems) item(s) of the catalog are recorded as failed (unchanged since they failed)") }
+        if failedItems > 0 || !loaded.issues.isEmpty { throw ExitCode(IndexExitStatus.finishedWithFailures) }
+    }
+
+    /// The folder a catalog's relative image paths start from: the catalog itself when it is a folder of images.
+    static func catalogFolder(_ catalog: String) -> URL {
+        var isDirectory: ObjCBool = false
+        let url = URL(fileURLWithPath: catalog).standardizedFileURL
+        _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+        return isDirectory.boolValue ? url : url.deletingLastPathComponent()
     }
 
     /// What text search opens instead of deriving: the fused rows, and the HNSW graph of a large index.
@@ -127,20 +152,19 @@ struct IndexCommand: AsyncParsableCommand {
     }
 
     private func refitWhitening(_ indexURL: URL) throws {
-        guard let whitening = try WhiteningFile.refit(indexDirectory: indexURL) else {
+        guard let whitening = try WhiteningFile.refit(indexDirectory: indexURL, skipped: { printError($0) }) else {
             return print("image→image search uses raw features: fewer than \(WhiteningFile.minimumRows) images to fit a whitening on")
         }
         print("image→image whitening fitted on the collection: \(whitening.inputDimension) → \(whitening.outputDimension) dimensions")
     }
 
     private func runCheck(_ indexURL: URL) throws {
-        // Opening for writing first repairs what a crash may leave (a torn tail, stale headers).
-        let recorded = try SQLiteIndexStore.openForReading(at: indexURL)
-        let store = try SQLiteIndexStore.openForWriting(at: indexURL, modelIdentifier: recorded.modelIdentifier,
-                                                        vectorSets: recorded.vectorSets)
+        // Read-only: a check must not repair away the evidence (opening for writing cuts each vector file to the
+        // rows the database records, which after a damaged WAL would drop the rows the database lost).
+        let store = try SQLiteIndexStore.openForReading(at: indexURL)
         let report = try store.checkIntegrity()
         print(report)
-        if !report.isHealthy { throw ExitCode(1) }
+        if !report.isHealthy { throw ExitCode(IndexExitStatus.failed) }
         // Derived files search maps: damage there costs speed, not answers (they are ignored), so no exit status.
         for line in try SavedSearchRows.report(indexDirectory: indexURL) { print(line) }
         if let recall = try SearchGraphCheck.measure(store) {

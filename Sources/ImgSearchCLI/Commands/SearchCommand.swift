@@ -126,10 +126,10 @@ struct SearchCommand: AsyncParsableCommand {
     private static func lines(of path: String) throws -> [String] {
         let contents: String
         do { contents = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ValidationError("cannot read the query file \(path): \(error.localizedDescription)")
+            throw CommandFailure("cannot read the query file \(path): \(error.localizedDescription)")
         }
         let lines = contents.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !lines.isEmpty else { throw ValidationError("the query file \(path) holds no queries") }
+        guard !lines.isEmpty else { throw CommandFailure("the query file \(path) holds no queries") }
         return lines
     }
 }

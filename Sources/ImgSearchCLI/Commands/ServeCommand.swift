@@ -28,6 +28,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on. The default keeps the server on this machine; 0.0.0.0 exposes it to the network.")
     var host = "127.0.0.1"
 
+    @Option(name: .customLong("api-key"), help: ArgumentHelp(
+        "Require this key on every request but /healthz (default: $IMGSEARCH_API_KEY).",
+        discussion: "Clients send `Authorization: Bearer KEY` or `X-API-Key: KEY`; a browser opens /?key=KEY once and keeps a cookie."))
+    var apiKey: String?
+
     @Option(help: "TCP port; 0 picks a free one.")
     var port = 8080
 
@@ -50,16 +55,27 @@ struct ServeCommand: AsyncParsableCommand {
                                            method: method?.method ?? .automatic)
         options.bridgeWeight = bridge.weight
         options.showProgress = false
-        // Fail now rather than on the first query: text search needs the model.
-        guard options.modelDirectory ?? ModelRecord.read(indexDirectory) != nil else {
-            throw ValidationError("the index \(index) does not record its model: pass --model DIR")
-        }
+        // Opening names a missing or unreadable index; then fail now rather than on the first query: text search
+        // needs the model.
         let engine = try SearchEngine(indexDirectory: indexDirectory, options: options)
-        let configuration = ServerConfiguration(host: host, port: port, maxUploadBytes: maxUploadMiB << 20)
+        guard options.modelDirectory ?? ModelRecord.read(indexDirectory) != nil else {
+            throw CommandFailure("the index \(index) does not record its model: pass --model DIR")
+        }
+        let key = apiKey ?? ProcessInfo.processInfo.environment["IMGSEARCH_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        let configuration = ServerConfiguration(host: host, port: port, maxUploadBytes: maxUploadMiB << 20, apiKey: key)
         let app = try ImgSearchServer.makeApplication(backend: engine, configuration: configuration) { [host] boundPort in
-            let shownHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
-            print("imgsearch: serving \(engine.itemCount) items of \(indexDirectory.path) at http://\(shownHost):\(boundPort)/ (Ctrl-C stops)")
+            let shownHost = host.contains(":") ? "[\(host)]" : host
+            let reach = configuration.isLoopback ? "" : " — reachable from other machines"
+            print("imgsearch: serving \(engine.itemCount) items of \(indexDirectory.path) at http://\(shownHost):\(boundPort)/\(reach) (Ctrl-C stops)")
+            if key != nil { print("imgsearch: every request but /healthz needs the API key") }
             fflush(stdout)
+            if !configuration.isLoopback && key == nil {
+                FileHandle.standardError.write(Data("""
+                    imgsearch serve: warning: listening on \(host) without --api-key: anyone who can reach this machine can \
+                    search the index and download every indexed image (set --api-key or IMGSEARCH_API_KEY)
+
+                    """.utf8))
+            }
         }
         try await app.runService()
     }

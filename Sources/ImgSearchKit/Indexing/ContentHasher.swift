@@ -2,6 +2,9 @@ import Foundation
 import Imaging
 import IndexStore
 import Tensor
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// SHA-256 of image files, the key of the feature cache and of an index's items. A file whose path and
 /// `FileFingerprint` the cache remembers is not read again; the others are read (in parallel), hashed
@@ -22,9 +25,14 @@ struct ContentHasher {
             let slots = slots
             Parallel.forEach(files.count, threads: threads) { i in
                 if let hash = remembered[files[i].path] { slots[i] = .success((hash, nil)); return }
+                // A FIFO would block the read forever, a device never end: only regular files are read.
+                if let kind = Self.notARegularFile(files[i].path) {
+                    slots[i] = .failure(ImageError(file: files[i].path, kind: .unreadable, reason: "not a regular file (\(kind))"))
+                    return
+                }
                 do {
                     let data = try Data(contentsOf: files[i])
-                    slots[i] = .success((SHA256.hex(of: data), keepBytes ? data : nil))
+                    slots[i] = .success((ContentHash.hex(of: data), keepBytes ? data : nil))
                 } catch {
                     slots[i] = .failure(ImageError(file: files[i].path, kind: .unreadable, reason: "cannot read: \(error.localizedDescription)"))
                 }
@@ -44,5 +52,20 @@ struct ContentHasher {
         }
         try? cache?.remember(fresh)  // a read-only cache only costs reading again next time
         return results
+    }
+
+    /// What `path` is (symlinks followed) when it is not a regular file; nil for a regular file or when it
+    /// cannot be examined (the read then reports why).
+    static func notARegularFile(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFIFO: return "a FIFO"
+        case S_IFDIR: return "a directory"
+        case S_IFCHR, S_IFBLK: return "a device"
+        case S_IFSOCK: return "a socket"
+        default: return "mode \(String(info.st_mode, radix: 8))"
+        }
     }
 }

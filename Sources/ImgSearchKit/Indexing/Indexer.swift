@@ -122,6 +122,9 @@ public final class Indexer {
         }
         let rows = try store.vectors("joint").count
         if rows > 0, Double(try store.orphanRowCount()) >= options.compactionThreshold * Double(rows) { try store.compact() }
+        // Into the database file proper: a run's commits must not live on in a WAL, where one damaged frame drops
+        // every later one.
+        try store.checkpoint()
         summary.seconds = Date().timeIntervalSince(start)
         return summary
     }
@@ -187,6 +190,14 @@ public final class Indexer {
                                "gem": features.features.gemPooled, "max": features.features.maxPooled]
                 if let bridgeVectors {
                     vectors["bridge"] = Array(bridgeVectors.data[(encodedRow * bridgeDimension)..<((encodedRow + 1) * bridgeDimension)])
+                }
+                // The store refuses NaN rows (one would poison every search): such an item fails, named, instead.
+                if let set = vectors.keys.sorted().first(where: { vectors[$0]!.contains { !$0.isFinite } }) {
+                    let reason = "the '\(set)' vector holds NaN or infinite values (a damaged model or backbone?)"
+                    if isNew { summary.added -= 1 } else { summary.updated -= 1 }
+                    summary.failed += 1
+                    summary.failures.append((item.id, reason))
+                    return ItemUpdate(item: indexItem(item, hash: hash, error: reason), vectors: nil)
                 }
                 return ItemUpdate(item: indexItem(item, hash: hash), vectors: vectors)
             }

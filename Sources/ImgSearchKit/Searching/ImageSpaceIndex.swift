@@ -41,8 +41,10 @@ public enum WhiteningFile {
     /// rows (`savedRows`), so that search maps them instead of whitening the collection again. With fewer than
     /// `minimumRows` live items it removes any saved whitening and returns nil: image queries use raw features.
     @discardableResult
+    /// `skipped` hears of every row left out for holding NaN or infinite values (named by its item).
     public static func refit(indexDirectory: URL, dimension: Int = WhiteningFile.defaultDimension,
-                             minimumRows: Int = WhiteningFile.minimumRows) throws -> PCAWhitening? {
+                             minimumRows: Int = WhiteningFile.minimumRows,
+                             skipped: (String) -> Void = { _ in }) throws -> PCAWhitening? {
         let store = try SQLiteIndexStore.openForReading(at: indexDirectory)
         let gem = try store.vectors("gem"), owners = try store.rowOwners()
         guard liveRows(owners) >= max(2, minimumRows) else {
@@ -50,7 +52,7 @@ public enum WhiteningFile {
             savedRows(nil, in: indexDirectory).remove()
             return nil
         }
-        let whitening = try fit(gem, owners: owners, dimension: dimension)
+        let whitening = try fit(gem, owners: owners, dimension: dimension, skipped: skipped)
         try save(whitening, in: indexDirectory)
         savedRows(whitening, in: indexDirectory).save(count: gem.count, dimension: whitening.outputDimension, sources: [gem]) {
             whitening.apply(gem, rows: $0, into: $1)
@@ -72,9 +74,17 @@ public enum WhiteningFile {
     public static let maxFitRows = 200_000
 
     /// Fits on the live rows (`owners[row] != nil`), evenly spaced ones when there are more than `maxRows`.
+    /// Rows holding NaN or infinity (which would leave the PCA with no variance at all) are skipped and reported.
     public static func fit(_ gem: VectorMatrix, owners: [String?], dimension: Int = defaultDimension,
-                           maxRows: Int = maxFitRows) throws -> PCAWhitening {
-        let live = (0..<min(gem.count, owners.count)).filter { owners[$0] != nil }
+                           maxRows: Int = maxFitRows, skipped: (String) -> Void = { _ in }) throws -> PCAWhitening {
+        let live = (0..<min(gem.count, owners.count)).filter { row in
+            guard let owner = owners[row] else { return false }
+            guard gem.row(row).allSatisfy(\.isFinite) else {
+                skipped("item \(owner): its backbone features hold NaN or infinite values; left out of the whitening")
+                return false
+            }
+            return true
+        }
         let sample = live.count <= maxRows ? live : (0..<maxRows).map { live[$0 * live.count / maxRows] }
         var values: [Float] = []
         values.reserveCapacity(sample.count * gem.dimension)

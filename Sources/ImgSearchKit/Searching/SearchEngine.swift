@@ -158,9 +158,13 @@ public final class SearchEngine: @unchecked Sendable {
     /// The indexed item with `id`, or nil.
     public func item(id: String) throws -> IndexItem? { try storedItem(id)?.item }
 
-    /// The image file of the item with `id`, or nil for an unknown id.
-    public func imagePath(id: String) throws -> URL? {
-        try item(id: id).map { URL(fileURLWithPath: $0.image) }
+    /// The real path (symlinks resolved) of the image of the item with `id`, nil for an unknown id. Throws
+    /// `ImageRefusal` when the item's image did not decode when indexed or lies outside the index's image folders
+    /// (`ImageRoots`), so a catalog line naming "/etc/shadow" never makes the server read it.
+    public func servableImagePath(id: String) throws -> URL? {
+        guard let item = try item(id: id) else { return nil }
+        guard item.status == .ok else { throw ImageRefusal("the image of '\(id)' did not decode when indexed: \(item.error ?? "")") }
+        return try ImageRoots.resolve(item.image, roots: ImageRoots.read(indexDirectory)).get()
     }
 
     // MARK: Internals

@@ -29,7 +29,7 @@ struct PickleMachine {
     // MARK: Reading primitives
 
     private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
-        guard count >= 0, position + count <= bytes.count else {
+        guard count >= 0, count <= bytes.count - position else {  // never position + count: it can overflow
             throw fail("unexpected end of data (needed \(count) bytes, \(bytes.count - position) left); file truncated?")
         }
         defer { position += count }
@@ -99,18 +99,21 @@ struct PickleMachine {
                 stack.append(.int(value))
             case 0x58: stack.append(.string(try utf8(Int(try littleEndian(4)))))  // BINUNICODE
             case 0x8C: stack.append(.string(try utf8(Int(try littleEndian(1)))))  // SHORT_BINUNICODE
-            case 0x8D: stack.append(.string(try utf8(Int(try littleEndian(8)))))  // BINUNICODE8
+            case 0x8D:                                                          // BINUNICODE8
+                let length = try littleEndian(8)
+                guard length <= UInt64(bytes.count) else { throw fail("string of \(length) bytes in a \(bytes.count)-byte pickle", at: opcodeOffset) }
+                stack.append(.string(try utf8(Int(length))))
             case 0x54: stack.append(.string(try utf8(Int(try littleEndian(4)))))  // BINSTRING (py2 str)
             case 0x55: stack.append(.string(try utf8(Int(try littleEndian(1)))))  // SHORT_BINSTRING
             case 0x42: stack.append(.bytes(Array(try take(Int(try littleEndian(4))))))  // BINBYTES
             case 0x43: stack.append(.bytes(Array(try take(Int(try littleEndian(1))))))  // SHORT_BINBYTES
-            case 0x29: stack.append(.tuple([]))                                 // EMPTY_TUPLE
-            case 0x74: stack.append(.tuple(try popMark()))                      // TUPLE
-            case 0x85: let a = try pop(); stack.append(.tuple([a]))             // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))  // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c])) // TUPLE3
+            case 0x29: stack.append(.tuple(PickleTuple([])))                    // EMPTY_TUPLE
+            case 0x74: let items = try popMark(); stack.append(try tuple(items)) // TUPLE
+            case 0x85: let a = try pop(); stack.append(try tuple([a]))          // TUPLE1
+            case 0x86: let b = try pop(), a = try pop(); stack.append(try tuple([a, b]))  // TUPLE2
+            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(try tuple([a, b, c])) // TUPLE3
             case 0x5D: stack.append(.list(PickleList()))                        // EMPTY_LIST
-            case 0x6C: stack.append(.list(PickleList(try popMark())))           // LIST
+            case 0x6C: let list = PickleList(); try nest(try popMark(), in: list); stack.append(.list(list))  // LIST
             case 0x7D: stack.append(.dict(PickleDict()))                        // EMPTY_DICT
             case 0x61: let item = try pop(); try appendItems([item])            // APPEND
             case 0x65: try appendItems(try popMark())                           // APPENDS
@@ -134,7 +137,9 @@ struct PickleMachine {
                 stack.append(try persistentLoad(pid))
             case 0x52, 0x81:                                                    // REDUCE, NEWOBJ
                 guard let args = try pop().asTuple else { throw fail("call arguments are not a tuple", at: opcodeOffset) }
-                stack.append(try reduce(try pop(), args, at: opcodeOffset))
+                // Popped before `stack.append` starts: popping inside its argument copied the whole stack each time.
+                let callable = try pop()
+                stack.append(try reduce(callable, args, at: opcodeOffset))
             case 0x62: _ = try pop()                                            // BUILD: state (e.g. _metadata) unused
             case 0x30: _ = try pop()                                            // POP
             case 0x31: _ = try popMark()                                        // POP_MARK
@@ -162,13 +167,56 @@ struct PickleMachine {
 
     private mutating func appendItems(_ items: [PickleValue]) throws {
         guard case .list(let list) = try top() else { throw fail("APPEND target is not a list") }
-        list.items.append(contentsOf: items)
+        try nest(items, in: list)
     }
 
     private mutating func setItems(_ flat: [PickleValue]) throws {
         guard case .dict(let dict) = try top() else { throw fail("SETITEM target is not a dict") }
         guard flat.count % 2 == 0 else { throw fail("SETITEMS with an odd number of values") }
+        guard !dict.sealed, !flat.contains(where: { if case .dict(let inner) = $0 { return inner === dict }; return false }) else {
+            throw fail("a dict changed after it was nested in another value, or nested in itself (cyclic pickle)")
+        }
+        let depth = 1 + (flat.lazy.map(\.depth).max() ?? 0)
+        guard depth <= Self.maximumDepth else { throw tooDeep() }
+        flat.forEach(Self.seal)
+        dict.depth = max(dict.depth, depth)
         for i in stride(from: 0, to: flat.count, by: 2) { dict.entries.append((flat[i], flat[i + 1])) }
+    }
+
+    // MARK: Nesting
+
+    /// Containers nest at most this deep, as in catalog lines: a checkpoint needs 3 or 4 levels, and a value
+    /// 50,000 levels deep would overflow the stack when freed.
+    static let maximumDepth = 64
+
+    private func tooDeep() -> WeightsError { fail("containers nested deeper than \(Self.maximumDepth) levels") }
+
+    /// Appends `items` to `list`, keeping its depth true: a container nested somewhere is sealed, so it cannot
+    /// grow deeper (or come to contain itself) behind the depth its parents recorded.
+    private func nest(_ items: [PickleValue], in list: PickleList) throws {
+        guard !list.sealed, !items.contains(where: { if case .list(let inner) = $0 { return inner === list }; return false }) else {
+            throw fail("a list changed after it was nested in another value, or nested in itself (cyclic pickle)")
+        }
+        let depth = 1 + (items.lazy.map(\.depth).max() ?? 0)
+        guard depth <= Self.maximumDepth else { throw tooDeep() }
+        items.forEach(Self.seal)
+        list.depth = max(list.depth, depth)
+        list.items.append(contentsOf: items)
+    }
+
+    private func tuple(_ items: [PickleValue]) throws -> PickleValue {
+        let value = PickleValue.tuple(PickleTuple(items))
+        guard value.depth <= Self.maximumDepth else { throw tooDeep() }
+        items.forEach(Self.seal)
+        return value
+    }
+
+    private static func seal(_ value: PickleValue) {
+        switch value {
+        case .list(let l): l.sealed = true
+        case .dict(let d): d.sealed = true
+        default: break
+        }
     }
 
     // MARK: Whitelisted calls
@@ -195,7 +243,7 @@ struct PickleMachine {
               let storageOffset = args[1].asInt,
               let shape = args[2].asTuple?.compactMap(\.asInt), let strides = args[3].asTuple?.compactMap(\.asInt),
               shape.count == strides.count, shape.count == args[2].asTuple?.count
-        else { throw fail("malformed _rebuild_tensor arguments \(PickleValue.tuple(args))", at: offset) }
+        else { throw fail("malformed _rebuild_tensor arguments \(PickleValue.tuple(PickleTuple(args)))", at: offset) }
         return .object(.tensor(TensorReference(storageKey: key, storageType: type, storageCount: count,
                                                offset: storageOffset, shape: shape, strides: strides)))
     }

@@ -1,7 +1,9 @@
 // MARK: Values of the pickle subset that PyTorch state dicts use
 
 /// A value produced by `PickleMachine`. Lists and dicts are reference types because pickle
-/// fills them in place after they were memoised (APPEND/SETITEM act on the shared object).
+/// fills them in place after they were memoised (APPEND/SETITEM act on the shared object). Tuples are
+/// objects too, so their depth is computed once: memo and DUP share values, and a tuple of two copies
+/// of a tuple of two copies… is a graph of 64 levels whose paths number 2^64.
 indirect enum PickleValue: CustomStringConvertible {
     case none
     case bool(Bool)
@@ -9,7 +11,7 @@ indirect enum PickleValue: CustomStringConvertible {
     case float(Double)
     case string(String)
     case bytes([UInt8])
-    case tuple([PickleValue])
+    case tuple(PickleTuple)
     case list(PickleList)
     case dict(PickleDict)
     /// A class or function named by GLOBAL/STACK_GLOBAL, not yet called.
@@ -25,7 +27,13 @@ indirect enum PickleValue: CustomStringConvertible {
         case .float(let d): return "\(d)"
         case .string(let s): return "'\(s)'"
         case .bytes(let b): return "bytes(\(b.count))"
-        case .tuple(let t): return "(" + t.map(\.description).joined(separator: ", ") + ")"
+        case .tuple(let t):  // bounded: a shared-tuple graph would print 2^depth elements
+            var text = "("
+            for (index, item) in t.items.enumerated() {
+                if text.utf8.count > 160 { text += ", …"; break }
+                text += (index > 0 ? ", " : "") + (item.depth > 2 ? "(…)" : item.description)
+            }
+            return text + ")"
         case .list(let l): return "list(\(l.items.count))"
         case .dict(let d): return "dict(\(d.entries.count))"
         case .global(let m, let n): return "\(m).\(n)"
@@ -33,26 +41,51 @@ indirect enum PickleValue: CustomStringConvertible {
         }
     }
 
+    /// How deeply containers nest in this value (0 for a scalar).
+    var depth: Int {
+        switch self {
+        case .list(let l): return l.depth
+        case .dict(let d): return d.depth
+        case .tuple(let t): return t.depth
+        default: return 0
+        }
+    }
+
     var asInt: Int? { if case .int(let i) = self { return i }; if case .bool(let b) = self { return b ? 1 : 0 }; return nil }
     var asString: String? { if case .string(let s) = self { return s }; return nil }
     var asTuple: [PickleValue]? {
         switch self {
-        case .tuple(let t): return t
+        case .tuple(let t): return t.items
         case .list(let l): return l.items
         default: return nil
         }
     }
 }
 
-/// A mutable pickled list.
+/// An immutable pickled tuple and its nesting depth (1 + its deepest element's).
+final class PickleTuple {
+    let items: [PickleValue]
+    let depth: Int
+    init(_ items: [PickleValue]) {
+        self.items = items
+        depth = 1 + (items.lazy.map(\.depth).max() ?? 0)
+    }
+}
+
+/// A mutable pickled list. `depth` is its nesting (1 + its deepest element's); once nested in another value it
+/// is `sealed`, so that depth stays true (see `PickleMachine.nest`).
 final class PickleList {
     var items: [PickleValue]
+    var depth = 1
+    var sealed = false
     init(_ items: [PickleValue] = []) { self.items = items }
 }
 
 /// A mutable pickled dict that remembers insertion order (state dicts are OrderedDicts).
 final class PickleDict {
     var entries: [(key: PickleValue, value: PickleValue)] = []
+    var depth = 1
+    var sealed = false
     init() {}
 }
 

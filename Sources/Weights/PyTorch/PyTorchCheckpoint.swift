@@ -104,7 +104,7 @@ public struct PyTorchCheckpoint {
     private static func storage(from pid: [PickleValue], name: String) throws -> PickleValue {
         guard pid.count >= 5, pid[0].asString == "storage", case .global(_, let className) = pid[1],
               let key = pid[2].asString ?? pid[2].asInt.map(String.init), let count = pid[4].asInt
-        else { throw WeightsError(file: name, reason: "malformed persistent id \(PickleValue.tuple(pid))") }
+        else { throw WeightsError(file: name, reason: "malformed persistent id \(PickleValue.tuple(PickleTuple(pid)))") }
         guard let type = StorageType(rawValue: className) else {
             throw WeightsError(file: name, reason: "unsupported storage type \(className)")
         }
@@ -143,6 +143,9 @@ public struct PyTorchCheckpoint {
             }
             let tensor = try StridedGather.contiguous(reference, raw: raw)
                 .mapError { WeightsError(file: name, reason: "tensor '\(key)': \($0)") }.get()
+            if let bad = tensor.data.firstIndex(where: { !$0.isFinite }) {
+                throw WeightsError(file: name, reason: "tensor '\(key)': non-finite value \(tensor.data[bad]) at element \(bad); the weights are damaged")
+            }
             if checkpoint.tensors.updateValue(tensor, forKey: key) == nil { checkpoint.names.append(key) }
         }
         return checkpoint

@@ -8,16 +8,18 @@ enum StridedGather {
         let shape = reference.shape, strides = reference.strides
         let width = reference.storageType.byteWidth
         let available = raw.count / width
-        let count = shape.reduce(1, *)
-        guard shape.allSatisfy({ $0 >= 0 }), reference.offset >= 0 else {
-            return .failure(Failure(description: "negative size or offset in shape \(shape)"))
+        guard let count = SafeTensors.elementCount(shape), reference.offset >= 0 else {
+            return .failure(Failure(description: "negative size or offset, or too many elements, in shape \(shape)"))
         }
         if count == 0 { return .success(Tensor(shape: shape, data: [])) }
-        // The furthest element the view touches must lie inside the storage.
+        // The furthest element the view touches must lie inside the storage (sums checked: a hostile view overflows).
         var last = reference.offset
         for (size, stride) in zip(shape, strides) {
             guard stride >= 0 else { return .failure(Failure(description: "negative stride \(stride)")) }
-            last += (size - 1) * stride
+            let (step, overflow) = (size - 1).multipliedReportingOverflow(by: stride)
+            let (next, overflowAgain) = last.addingReportingOverflow(step)
+            guard !overflow && !overflowAgain else { return .failure(Failure(description: "view of shape \(shape), strides \(strides) overflows")) }
+            last = next
         }
         guard last < available else {
             return .failure(Failure(description: "view (offset \(reference.offset), shape \(shape), strides \(strides)) reaches element \(last) of a storage holding \(available); truncated?"))

@@ -4,7 +4,7 @@ import Foundation
 /// Just enough of the ZIP format to read PyTorch's zip checkpoints: the central directory,
 /// stored and deflated entries. Every offset is bounds-checked against the file.
 struct ZipArchive {
-    struct Entry { var name: String; var method: Int; var compressedSize: Int; var size: Int; var headerOffset: Int }
+    struct Entry { var name: String; var method: Int; var crc32: UInt32; var compressedSize: Int; var size: Int; var headerOffset: Int }
 
     let bytes: [UInt8]
     let name: String
@@ -28,14 +28,14 @@ struct ZipArchive {
             let nameLength = u16(cursor + 28), extraLength = u16(cursor + 30), commentLength = u16(cursor + 32)
             guard cursor + 46 + nameLength <= bytes.count else { throw fail("zip entry name runs past the end") }
             let entryName = String(decoding: bytes[(cursor + 46)..<(cursor + 46 + nameLength)], as: UTF8.self)
-            entries[entryName] = Entry(name: entryName, method: u16(cursor + 10), compressedSize: u32(cursor + 20),
+            entries[entryName] = Entry(name: entryName, method: u16(cursor + 10), crc32: UInt32(u32(cursor + 16)), compressedSize: u32(cursor + 20),
                                        size: u32(cursor + 24), headerOffset: u32(cursor + 42))
             order.append(entryName)
             cursor += 46 + nameLength + extraLength + commentLength
         }
     }
 
-    /// The uncompressed bytes of one entry.
+    /// The uncompressed bytes of one entry, checked against the CRC-32 the directory records.
     func contents(of entryName: String) throws -> [UInt8] {
         guard let entry = entries[entryName] else { throw fail("zip entry '\(entryName)' is missing") }
         let header = entry.headerOffset
@@ -43,11 +43,22 @@ struct ZipArchive {
         let start = header + 30 + u16(header + 26) + u16(header + 28)
         guard start + entry.compressedSize <= bytes.count else { throw fail("zip entry '\(entryName)' runs past the end; file truncated?") }
         let raw = Array(bytes[start..<(start + entry.compressedSize)])
+        let contents: [UInt8]
         switch entry.method {
-        case 0: return raw
-        case 8: return try inflate(raw, expected: entry.size, entryName: entryName)
+        case 0: contents = raw
+        case 8:
+            // Deflate expands at most ~1032×: a larger declared size is a lie that would only reserve memory.
+            guard entry.size <= entry.compressedSize * 1032 + 1024 else {
+                throw fail("zip entry '\(entryName)' claims \(entry.size) bytes from \(entry.compressedSize) compressed ones")
+            }
+            contents = try inflate(raw, expected: entry.size, entryName: entryName)
         default: throw fail("zip entry '\(entryName)' uses unsupported compression method \(entry.method)")
         }
+        let crc = contents.withUnsafeBufferPointer { UInt32(crc32_z(0, $0.baseAddress, $0.count)) }
+        guard crc == entry.crc32 else {
+            throw fail("zip entry '\(entryName)' is damaged: CRC-32 \(String(crc, radix: 16)), the directory records \(String(entry.crc32, radix: 16))")
+        }
+        return contents
     }
 
     // MARK: Helpers
