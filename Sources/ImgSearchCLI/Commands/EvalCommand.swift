@@ -36,12 +36,15 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Threads (default: all cores).")
     var threads: Int?
 
+    @OptionGroup var diagnostics: VerboseOption
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() async throws {
         if let threads { Parallel.configure(threads: threads) }
+        diagnostics.report()
         let result = try EvaluationPipeline.run(model: URL(fileURLWithPath: model), catalog: URL(fileURLWithPath: catalog),
                                                 showProgress: !json, bridgeWeight: bridge.weight) { message in
             FileHandle.standardError.write(Data("imgsearch eval: \(message)\n".utf8))
