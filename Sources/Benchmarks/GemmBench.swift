@@ -7,7 +7,7 @@ import Tensor
 /// on one thread, with the core's FMA peak measured by a loop of independent FMAs in the same run.
 ///
 /// Prints a table: shape, ours and OpenBLAS in GFLOP/s, the ratio, and each as % of the peak of the
-/// path's vector width (AVX2: 8 lanes, AVX-512: 16).
+/// path's vector width (AVX2: 8 lanes, AVX-512: 16). Times are this thread's CPU time, medians.
 enum GemmBenchmark {
     /// (what, M, N, K): M pixels, N output channels, K input channels.
     static let shapes: [(String, Int, Int, Int)] = [
@@ -58,9 +58,16 @@ enum GemmBenchmark {
         return times[times.count / 2]
     }
 
+    /// CPU time of this thread: single-threaded kernels measured this way keep their figures when other
+    /// jobs share the cores (wall time then measures the scheduler).
     private static func seconds(_ body: () -> Void) -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
+        func now() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+        }
+        let start = now()
         body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return now() - start
     }
 }
