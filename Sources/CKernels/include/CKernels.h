@@ -56,6 +56,10 @@ void ck_gelu(int isa, float *x, size_t n);
 void ck_layer_norm(int isa, float *x, const float *residual, const float *gamma, const float *beta, int rows, int hidden,
                    float epsilon);
 
+/// Atomically adds `amount` to `*counter` and returns the previous value: workers claiming the next share of
+/// a job, so one that another process slows down takes fewer shares.
+static inline int ck_claim(int *counter, int amount) { return __atomic_fetch_add(counter, amount, __ATOMIC_RELAXED); }
+
 /// `iterations` rounds of 12 independent vector FMAs (8 lanes for CK_ISA_AVX2, 16 for CK_ISA_AVX512): the
 /// core's FMA peak is 2 · 12 · lanes · iterations FLOP over the time this takes. Returns a value that
 /// depends on every FMA so none is optimised away.
