@@ -36,7 +36,7 @@ public enum GELU {
     /// In place over `count` values, spread over `threads`.
     public static func apply(_ x: UnsafeMutablePointer<Float>, count: Int, threads: Int = Parallel.threads) {
         let isa = CPUKernels.path.rawValue
-        let parts = Swift.max(1, Swift.min(threads, count / 4096))
+        let parts = Swift.max(1, Swift.min(threads, count / 32768))  // a short text's 10k values: one thread
         Parallel.forEach(parts, threads: parts) { part in
             let lo = count * part / parts, hi = count * (part + 1) / parts
             ck_gelu(isa, x + lo, hi - lo)

@@ -16,7 +16,9 @@ enum SelfAttention {
                       sequences: [Range<Int>], heads: Int, hidden: Int) {
         let headDim = hidden / heads, stride = 3 * hidden
         let scale = 1 / Float(headDim).squareRoot()
-        Parallel.forEach(sequences.count * heads) { item in
+        // A short query is a few microseconds of attention: not worth waking a second thread.
+        let work = sequences.reduce(0) { $0 + $1.count * $1.count } * heads * headDim
+        Parallel.forEach(sequences.count * heads, threads: work < 1 << 16 ? 1 : Parallel.threads) { item in
             let tokens = sequences[item / heads], head = item % heads
             var probabilities = [Float](repeating: 0, count: tokens.count)
             probabilities.withUnsafeMutableBufferPointer { p in
