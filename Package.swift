@@ -28,7 +28,7 @@ let package = Package(
         .systemLibrary(name: "CXXHash", path: "Sources/CXXHash"),
 
         // MARK: Numerics: tensors, BLAS, kernels, threads
-        // AVX-512 convolution kernels in C (per-function target attributes, chosen at run time).
+        // AVX-512 and AVX2+FMA GEMM/depthwise/transformer kernels in C (per-function target attributes, chosen at run time).
         .target(name: "CKernels"),
         .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"]),
         // MARK: Weights: PyTorch checkpoints (pickle subset), safetensors

@@ -56,7 +56,7 @@ fi
 touch "$ASSETS/.complete"
 
 # Python pieces: test photos (scikit-image), reference implementations and benchmark peers.
-PIP_PACKAGES=(numpy scikit-image scikit-learn onnx onnxruntime faiss-cpu hnswlib tokenizers)
+PIP_PACKAGES=(numpy scikit-image scikit-learn onnx onnxruntime faiss-cpu hnswlib tokenizers pillow)
 need=()
 for p in "${PIP_PACKAGES[@]}"; do python3 -m pip show -q "$p" >/dev/null 2>&1 || need+=("$p"); done
 if ((${#need[@]})); then

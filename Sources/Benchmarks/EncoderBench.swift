@@ -14,6 +14,7 @@ enum EncoderBench {
         func option(_ name: String) -> String? { args.firstIndex(of: name).flatMap { args.indices.contains($0 + 1) ? args[$0 + 1] : nil } }
         func list(_ name: String, _ fallback: [Int]) -> [Int] { option(name)?.split(separator: ",").compactMap { Int($0) } ?? fallback }
         let model = try EfficientNetLite0.pretrained()
+        print(CPUKernels.summary)
 
         if let path = option("--features") { return try writeFeatures(model, to: path) }
         if let batch = option("--peak-memory").flatMap(Int.init) {

@@ -4,6 +4,7 @@ import Foundation
 // scripts/bench/*.py put beside the peer's figures. One file per benchmark in this folder.
 let benchmarks: [String: ([String]) throws -> Void] = [
     "encoder": EncoderBench.run,
+    "gemm": GemmBenchmark.run,
     "imaging": ImagingBenchmark.run,
     "indexing": IndexingBench.run,
     "label-bridge": LabelBridgeBenchmark.run,

@@ -5,6 +5,7 @@
 // Padding costs nothing extra: loads of columns outside the image are masked to zero (masked-off
 // lanes never fault), so border pixels and the ragged last group take the same path as the interior.
 #include "CKernels.h"
+#include "isa_kernels.h"
 #include <immintrin.h>
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,fma,avx2"))), apply_to = function)
@@ -48,7 +49,7 @@ static void any_pixel(const float *in, int col0, int width, int rows, size_t row
     _mm512_mask_storeu_ps(out, mask, clamp(acc, lo, hi));
 }
 
-void ck_depthwise(const float *window, int window_first_row, int height, int width, int channels,
+void ck_depthwise_avx512(const float *window, int window_first_row, int height, int width, int channels,
                   int kh, int kw, int stride, int pad_top, int pad_left, int out_width,
                   int row_start, int row_end, int channel_start, int channel_end,
                   const float *weights, const float *bias, float lo, float hi, float *out) {

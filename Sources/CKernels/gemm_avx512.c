@@ -5,6 +5,7 @@
 // while the tile is in registers, so C is written once. With a table of k offsets, A can also be read
 // straight from an image (implicit im2col): row i, column p at a[i·lda + offsets[p]].
 #include "CKernels.h"
+#include "isa_kernels.h"
 #include <immintrin.h>
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,fma,avx2"))), apply_to = function)
@@ -87,7 +88,7 @@ static const row_fn tails[2][2][MR_MAX + 1] = {
 // row block of A streams past it; otherwise a wide B would be refetched from L3 for each 12 rows.
 #define B_BLOCK_FLOATS (96 * 1024)
 
-void ck_gemm(int m, int n, int k, const float *a, int lda, const int *k_offsets, const float *packed_b,
+void ck_gemm_avx512(int m, int n, int k, const float *a, int lda, const int *k_offsets, const float *packed_b,
              const float *bias, float lo, float hi, const float *residual, int ldr, float *c, int ldc) {
     __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     int block = B_BLOCK_FLOATS / (k > 0 ? k : 1) / 32 * 32;

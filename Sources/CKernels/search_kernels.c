@@ -143,9 +143,12 @@ static int isk_level(void) {
 // this works with any C library.
 static isk_kernel squared_l2_kernel = l2_baseline, dot_kernel = dot_baseline;
 
+int ck_isa_requested(void);  // CKernels.h: IMGSEARCH_ISA, which may lower the choice (same numbering)
+
 __attribute__((constructor)) static void isk_choose_kernels(void) {
 #ifdef ISK_X86
-    int level = isk_level();
+    int level = isk_level(), wanted = ck_isa_requested();
+    if (wanted >= 0 && wanted < level) level = wanted;
     squared_l2_kernel = level == ISK_AVX512 ? l2_avx512 : level == ISK_AVX2 ? l2_avx2 : l2_baseline;
     dot_kernel = level == ISK_AVX512 ? dot_avx512 : level == ISK_AVX2 ? dot_avx2 : dot_baseline;
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 import Tensor
 
 // MARK: Spreading a batch over the cores
@@ -25,15 +26,25 @@ enum BatchScheduler {
         }
     }
 
-    /// Like `run` with one thread per image, but each worker gets a contiguous range of the batch, so that
-    /// it can carry several images through a layer together. `body(images, workspace)`.
-    static func runRanges(batch: Int, workspaceCount: Int, threads: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
-        let workers = Swift.min(Swift.max(1, threads), Swift.max(1, batch))
-        BLAS.withThreads(1) {
-            Parallel.forEach(workers, threads: workers) { worker in
-                let workspace = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, workspaceCount))
-                defer { workspace.deallocate() }
-                body((batch * worker / workers)..<(batch * (worker + 1) / workers), workspace)
+    /// Like `run` with one thread per image, but workers take ranges of `chunk` consecutive images, so that
+    /// each can carry several images through a layer together. `body(images, workspace)`. Ranges are claimed
+    /// as workers finish, not dealt out in advance: with a fixed half of the batch each, a core that another
+    /// process shared made the other wait at the end (batch 32 on 2 busy cores: 1.7× one thread, not 2×).
+    static func runRanges(batch: Int, chunk: Int, workspaceCount: Int, threads: Int,
+                          _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let workers = Swift.min(Swift.max(1, threads), Swift.max(1, (batch + chunk - 1) / chunk))
+        var next: Int32 = 0
+        withUnsafeMutablePointer(to: &next) { counter in
+            BLAS.withThreads(1) {
+                Parallel.forEach(workers, threads: workers) { _ in
+                    let workspace = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, workspaceCount))
+                    defer { workspace.deallocate() }
+                    while true {
+                        let start = Int(ck_claim(counter, Int32(chunk)))
+                        guard start < batch else { break }
+                        body(start..<Swift.min(start + chunk, batch), workspace)
+                    }
+                }
             }
         }
     }

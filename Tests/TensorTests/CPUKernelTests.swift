@@ -1,18 +1,33 @@
 import Tensor
 import XCTest
 
-/// The AVX-512 C kernels (and the portable path they replace) against naive loops, on shapes chosen to
-/// hit every tail: rows not a multiple of the 12-row tile, columns not a multiple of 16 or 32, single
-/// channels, maps narrower than the kernel, strides 1 and 2 with TF SAME padding, and row windows.
+/// Every kernel path this CPU runs (AVX-512, AVX2+FMA, the OpenBLAS/Swift baseline) against naive loops,
+/// on shapes chosen to hit every tail: rows not a multiple of the 12- or 6-row tile, columns not a
+/// multiple of 8, 16 or 32, single channels, maps narrower than the kernel, strides 1 and 2 with TF SAME
+/// padding, and row windows. A path the CPU lacks is reported as skipped, by name.
 final class CPUKernelTests: XCTestCase {
-    override func tearDown() { CPUKernels.enabled = CPUKernels.available }
+    override func tearDown() { CPUKernels.path = CPUKernels.supported }
 
-    /// Runs `body` with the AVX-512 kernels (when this CPU has them) and with the portable path.
-    private func bothPaths(_ body: (String) -> Void) {
-        for fast in CPUKernels.available ? [true, false] : [false] {
-            CPUKernels.enabled = fast
-            body(fast ? "avx512" : "portable")
+    /// Tests that already said which paths they skip.
+    nonisolated(unsafe) private static var reportedSkips: Set<String> = []
+
+    /// Runs `body` on each path this CPU runs; prints (once per test) the ones it cannot.
+    private func everyPath(_ test: String = #function, _ body: (String) -> Void) {
+        for path in KernelPath.allCases.reversed() {
+            guard path <= CPUKernels.supported else {
+                if Self.reportedSkips.insert(test).inserted {
+                    print("\(test): \(path) path skipped: this CPU offers \(CPUKernels.supported) at most")
+                }
+                continue
+            }
+            CPUKernels.path = path
+            body(path.description)
         }
+    }
+
+    func testAVX512PathRunsWhereTheCPUHasIt() throws {
+        try XCTSkipUnless(CPUKernels.supported >= .avx512, "AVX-512 kernels not run: this CPU offers \(CPUKernels.supported) at most")
+        XCTAssertEqual(CPUKernels.runnable, [.baseline, .avx2, .avx512])
     }
 
     func testPointwiseGemmWithBiasActivationAndResidualMatchesNaive() {
@@ -28,7 +43,7 @@ final class CPUKernelTests: XCTestCase {
             var expected = Naive.convolution(x, weight: weight, bias: bias, stride: 1, top: 0, left: 0, outHeight: h, outWidth: w)
             expected.data = zip(expected.data, shortcut.data).map { activation($0) + $1 }
             let conv = Conv2D(torchWeight: weight, bias: bias, padding: .same, activation: activation)
-            bothPaths { path in
+            everyPath { path in
                 for threads in [1, 2] {
                     var y = Tensor(zeros: expected.shape)
                     x.data.withUnsafeBufferPointer { input in
@@ -51,7 +66,7 @@ final class CPUKernelTests: XCTestCase {
         let weight = Naive.tensor([72, 33, 1, 1], seed: 2), bias = Naive.values(72, seed: 3)
         let expected = Naive.convolution(x, weight: weight, bias: bias, stride: 1, top: 0, left: 0, outHeight: 61, outWidth: 7)
         let conv = Conv2D(torchWeight: weight, bias: bias, padding: .same, activation: .identity)
-        bothPaths { path in
+        everyPath { path in
             for threads in [1, 2, 3] { XCTAssertLessThan(maxDifference(conv(x, threads: threads), expected), 1e-4, "\(path) t\(threads)") }
         }
     }
@@ -65,7 +80,7 @@ final class CPUKernelTests: XCTestCase {
                                              outHeight: r.outHeight, outWidth: r.outWidth)
             expected.data = expected.data.map { Activation.relu6($0) }
             let conv = Conv2D(torchWeight: weight, bias: bias, stride: stride, padding: .same, activation: .relu6)
-            bothPaths { path in XCTAssertLessThan(maxDifference(conv(x), expected), 1e-4, "\(path) k\(k) s\(stride) \(size)") }
+            everyPath { path in XCTAssertLessThan(maxDifference(conv(x), expected), 1e-4, "\(path) k\(k) s\(stride) \(size)") }
         }
     }
 
@@ -82,7 +97,7 @@ final class CPUKernelTests: XCTestCase {
                                              outHeight: r.outHeight, outWidth: r.outWidth, groups: channels)
             expected.data = expected.data.map { Activation.relu6($0) }
             let depthwise = DepthwiseConv2D(torchWeight: weight, bias: bias, stride: stride, padding: .same, activation: .relu6)
-            bothPaths { path in
+            everyPath { path in
                 for threads in [1, 2] {
                     XCTAssertLessThan(maxDifference(depthwise(x, threads: threads), expected), 1e-5,
                                       "\(path) \(h)×\(w)×\(channels) k\(k) s\(stride) t\(threads)")
@@ -99,7 +114,7 @@ final class CPUKernelTests: XCTestCase {
                                         bias: Naive.values(channels, seed: 5), stride: stride, padding: .same, activation: .relu6)
         let r = Padding.same.resolve(height: h, width: w, kernelHeight: k, kernelWidth: k, stride: stride)
         let rows = 5..<9, firstRow = rows.lowerBound * stride - r.top
-        bothPaths { path in
+        everyPath { path in
             let whole = depthwise(x)
             var band = [Float](repeating: 0, count: rows.count * r.outWidth * channels)
             x.data.withUnsafeBufferPointer { input in
@@ -110,6 +125,67 @@ final class CPUKernelTests: XCTestCase {
             }
             let expected = Array(whole.data[(rows.lowerBound * r.outWidth * channels)..<(rows.upperBound * r.outWidth * channels)])
             XCTAssertEqual(band, expected, path)
+        }
+    }
+
+    func testDenseOnRandomShapesMatchesNaive() {
+        // Rows 1 (sgemv), 2, 7 (one short text), 33 (a batch of 32 + 1); columns around the 8/16 vector widths.
+        for (index, (rows, inputs, outputs)) in [(1, 19, 40), (2, 1, 17), (7, 384, 100), (33, 19, 9), (33, 384, 1), (12, 33, 48)].enumerated() {
+            let x = Naive.tensor([rows, inputs], seed: UInt64(800 + index))
+            let weight = Naive.tensor([outputs, inputs], seed: UInt64(900 + index)), bias = Naive.values(outputs, seed: UInt64(1000 + index))
+            let activation = [Activation.identity, .relu6][index % 2]
+            var expected = [Float](repeating: 0, count: rows * outputs)
+            for r in 0..<rows { for o in 0..<outputs {
+                var sum = Double(bias[o])
+                for i in 0..<inputs { sum += Double(x.data[r * inputs + i]) * Double(weight.data[o * inputs + i]) }
+                expected[r * outputs + o] = activation(Float(sum))
+            } }
+            let dense = Dense(weight: weight, bias: bias, activation: activation)
+            everyPath { path in
+                for threads in [1, 2] {
+                    let y = dense(x, threads: threads)
+                    XCTAssertLessThan(maxDifference(y, Tensor(shape: [rows, outputs], data: expected)), 1e-4,
+                                      "\(path) \(rows)×\(inputs)→\(outputs) t\(threads)")
+                }
+            }
+        }
+    }
+
+    func testGELUMatchesTheErfDefinition() {
+        let x = (0..<1001).map { Float($0 - 500) / 60 } + [-1e4, 1e4, 0]
+        let expected = x.map { 0.5 * Double($0) * (1 + erf(Double($0) / 2.0.squareRoot())) }
+        everyPath { path in
+            for count in [1, 7, 16, 33, x.count] {
+                var y = Array(x.prefix(count))
+                y.withUnsafeMutableBufferPointer { GELU.apply($0.baseAddress!, count: count) }
+                let worst = zip(y, expected).map { abs(Double($0) - $1) / max(1, abs($1)) }.max()!
+                XCTAssertLessThan(worst, 1e-6, "\(path) \(count) values")
+            }
+        }
+    }
+
+    func testLayerNormWithResidualMatchesDoublePrecision() {
+        for (index, (rows, hidden)) in [(1, 1), (3, 7), (2, 16), (5, 33), (33, 384)].enumerated() {
+            let x = Naive.values(rows * hidden, seed: UInt64(1100 + index)), residual = Naive.values(rows * hidden, seed: UInt64(1200 + index))
+            let gamma = Naive.values(hidden, seed: UInt64(1300 + index)), beta = Naive.values(hidden, seed: UInt64(1400 + index))
+            var expected = [Float](repeating: 0, count: rows * hidden)
+            for r in 0..<rows {
+                let line = (0..<hidden).map { Double(x[r * hidden + $0]) + Double(residual[r * hidden + $0]) }
+                let mean = line.reduce(0, +) / Double(hidden)
+                let variance = line.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(hidden)
+                for c in 0..<hidden {
+                    expected[r * hidden + c] = Float((line[c] - mean) / (variance + 1e-12).squareRoot() * Double(gamma[c]) + Double(beta[c]))
+                }
+            }
+            let norm = LayerNorm(weight: gamma, bias: beta, epsilon: 1e-12)
+            everyPath { path in
+                var y = x
+                y.withUnsafeMutableBufferPointer { out in
+                    residual.withUnsafeBufferPointer { norm.apply(out.baseAddress!, adding: $0.baseAddress!, rows: rows, threads: 2) }
+                }
+                let worst = zip(y, expected).map { abs($0 - $1) }.max()!
+                XCTAssertLessThan(worst, hidden == 1 ? 1e-3 : 2e-5, "\(path) \(rows)×\(hidden)")
+            }
         }
     }
 }

@@ -23,7 +23,15 @@ final class EfficientNetLite0Tests: XCTestCase {
         return Tensor(shape: [count, size, size, 3], data: data)
     }
 
-    func testLogitsAndPooledFeaturesMatchNumpyReference() throws {
+    func testLogitsAndPooledFeaturesMatchNumpyReferenceOnEveryPath() throws {
+        defer { CPUKernels.path = CPUKernels.supported }
+        for path in CPUKernels.runnable {
+            CPUKernels.path = path
+            try checkNumpyParity(path)
+        }
+    }
+
+    private func checkNumpyParity(_ path: KernelPath) throws {
         let model = try pretrained()
         let fixture = try Fixtures.json("efficientnet_lite0_parity.json")
         let expectedLogits = try XCTUnwrap(fixture["logits"] as? [[Any]]).map(\.floats)
@@ -33,13 +41,13 @@ final class EfficientNetLite0Tests: XCTestCase {
         XCTAssertEqual(output.maxPooled.shape, [2, 1280])
         var worst: Float = 0
         for n in 0..<2 { for k in 0..<1000 { worst = max(worst, abs(logits.data[n * 1000 + k] - expectedLogits[n][k])) } }
-        XCTAssertLessThan(worst, 1e-3, "largest logit difference from the numpy reference")
+        XCTAssertLessThan(worst, 1e-3, "\(path): largest logit difference from the numpy reference")
 
         let indices = try XCTUnwrap(fixture["featureIndices"] as? [Int])
         for (key, pooled) in [("maxPooled", output.maxPooled), ("avgPooled", output.avgPooled), ("gemPooled", output.gemPooled)] {
             let expected = try XCTUnwrap(fixture[key] as? [[Any]]).map(\.floats)
             for n in 0..<2 { for (j, c) in indices.enumerated() {
-                XCTAssertEqual(pooled.data[n * 1280 + c], expected[n][j], accuracy: 1e-4, "\(key)[\(n), \(c)]")
+                XCTAssertEqual(pooled.data[n * 1280 + c], expected[n][j], accuracy: 1e-4, "\(path): \(key)[\(n), \(c)]")
             } }
         }
     }
@@ -78,15 +86,23 @@ final class EfficientNetLite0Tests: XCTestCase {
         }
     }
 
-    func testPortableKernelsGiveTheSameFeatures() throws {
-        // CPUs without AVX-512 run OpenBLAS + the Swift kernels; both paths through the whole network agree.
+    func testEveryKernelPathGivesTheSameFeatures() throws {
+        // Each path this CPU runs (AVX-512, AVX2, the OpenBLAS + Swift baseline) through the whole network, at
+        // batch 1 on two threads (layer by layer) and batch 33 (images carried 4 at a time through the tail).
         let model = try pretrained()
-        let images = Self.syntheticInput(count: 2, size: 96), one = Self.syntheticInput(count: 1, size: 96)
-        let fast = (model.featureMap(images), model.featureMap(one, threads: 2))
-        CPUKernels.enabled = false
-        defer { CPUKernels.enabled = CPUKernels.available }
-        XCTAssertLessThan(maxDifference(model.featureMap(images), fast.0), 1e-4)
-        XCTAssertLessThan(maxDifference(model.featureMap(one, threads: 2), fast.1), 1e-4)
+        defer { CPUKernels.path = CPUKernels.supported }
+        let one = Self.syntheticInput(count: 1, size: 96), many = Self.syntheticInput(count: 33, size: 64)
+        CPUKernels.path = .baseline
+        let reference = (model.featureMap(one, threads: 2), model.featureMap(many, threads: 2))
+        for path in KernelPath.allCases where path != .baseline {
+            guard path <= CPUKernels.supported else {
+                print("\(#function): \(path) path skipped: this CPU offers \(CPUKernels.supported) at most")
+                continue
+            }
+            CPUKernels.path = path
+            XCTAssertLessThan(maxDifference(model.featureMap(one, threads: 2), reference.0), 1e-4, "\(path), batch 1")
+            XCTAssertLessThan(maxDifference(model.featureMap(many, threads: 2), reference.1), 1e-4, "\(path), batch 33")
+        }
     }
 
     func testRealPhotosGetTheirClassInTopFive() throws {

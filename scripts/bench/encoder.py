@@ -115,9 +115,13 @@ def blas_environment():
     return env
 
 
+KERNELS = []
+
+
 def ours(bench, *args):
     out = subprocess.run([bench, "encoder", *args], check=True, capture_output=True, text=True, cwd=ROOT,
                          env=blas_environment()).stdout
+    KERNELS.extend(line for line in out.splitlines() if line.startswith("kernels:") and line not in KERNELS)
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
@@ -151,6 +155,9 @@ def main():
         max_pooled, logits = session(onnx_path, 2).run(None, {"input": nchw(2)})
         dmax = np.abs(np.array(mine["maxPooled"]) - max_pooled.reshape(-1)).max()
         dlog = np.abs(np.array(mine["logits"]) - logits.reshape(-1)).max()
+        flags = sorted({f for l in open("/proc/cpuinfo") if l.startswith("flags") for f in l.split()[2:]
+                        if f in ("avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq")})
+        print(f"CPU flags: {' '.join(flags)}; ours: {KERNELS[0] if KERNELS else 'kernels: not reported'}")
         print(f"features check: max|Δ max-pooled| = {dmax:.2e}, max|Δ logits| = {dlog:.2e}  "
               f"({'OK' if dmax < 1e-3 and dlog < 1e-3 else 'MISMATCH'})")
 

@@ -35,6 +35,8 @@ struct ClassifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Threads for decoding and the network (default: all cores).")
     var threads: Int?
 
+    @OptionGroup var diagnostics: VerboseOption
+
     func validate() throws {
         guard (1...1000).contains(top) else { throw ValidationError("--top must be between 1 and 1000") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -42,6 +44,7 @@ struct ClassifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let threads { Parallel.configure(threads: threads) }
+        diagnostics.report()
         let backbone = try model.map { try VisionModelFile.load(URL(fileURLWithPath: $0)) } ?? EfficientNetLite0.pretrained()
         var failures = 0
         for start in stride(from: 0, to: images.count, by: 32) {

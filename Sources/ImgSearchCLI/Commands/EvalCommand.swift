@@ -42,6 +42,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Threads (default: all cores).")
     var threads: Int?
 
+    @OptionGroup var diagnostics: VerboseOption
+
     func validate() throws {
         if catalog.isEmpty { throw ValidationError("--catalog is required") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -49,6 +51,7 @@ struct EvalCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let threads { Parallel.configure(threads: threads) }
+        diagnostics.report()
         for (number, catalog) in catalog.enumerated() {
             let result = try EvaluationPipeline.run(model: URL(fileURLWithPath: model), catalog: URL(fileURLWithPath: catalog),
                                                     showProgress: !json, bridgeWeight: bridge.weight,

@@ -72,6 +72,8 @@ struct IndexCommand: AsyncParsableCommand {
     @Option(help: "Threads for decoding and the network (default: all cores).")
     var threads: Int?
 
+    @OptionGroup var diagnostics: VerboseOption
+
     @Option(help: "Feature cache directory (default: $IMGSEARCH_CACHE or ~/.cache/imgsearch/features).")
     var cache: String?
 
@@ -94,6 +96,7 @@ struct IndexCommand: AsyncParsableCommand {
             return try saveTextSearchFiles(indexURL, rewrite: true)
         }
         if let threads { Parallel.configure(threads: threads) }
+        diagnostics.report()
         // A file size limit must surface as a write error naming the file, not kill the process.
         signal(SIGXFSZ, SIG_IGN)
 

@@ -63,6 +63,8 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(help: "Threads (default: all cores).")
     var threads: Int?
 
+    @OptionGroup var diagnostics: VerboseOption
+
     func validate() throws {
         let modes = [text != nil, image != nil, id != nil, queries != nil, imageQueries != nil].filter { $0 }.count
         guard modes == 1 else {
@@ -77,6 +79,7 @@ struct SearchCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let threads { Parallel.configure(threads: threads) }
+        diagnostics.report()
         var options = SearchEngine.Options(modelDirectory: model.map { URL(fileURLWithPath: $0) },
                                            imageSpace: SearchEngine.ImageSpace(rawValue: imageSpace)!)
         options.method = method?.method ?? .automatic

@@ -118,6 +118,8 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Threads for the CNN and training (default: all cores).")
     var threads: Int?
 
+    @OptionGroup var diagnostics: VerboseOption
+
     @Flag(help: "No progress bars.")
     var quiet = false
 
@@ -136,6 +138,7 @@ struct TrainCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let threads { Parallel.configure(threads: threads) }
+        diagnostics.report()
         var request = TrainingRequest(catalog: URL(fileURLWithPath: catalog), validation: val.map { URL(fileURLWithPath: $0) },
                                       output: URL(fileURLWithPath: out))
         request.resume = resume

@@ -9,7 +9,7 @@ public struct Conv2D: Sendable {
     /// [kh][kw][in][out] (HWIO): row-major [kh·kw·in × out], the right-hand side of the sgemm.
     public private(set) var weights: [Float]
     public private(set) var bias: [Float]
-    /// `weights` packed for the AVX-512 GEMM (nil when the CPU lacks it); rebuilt whenever they change.
+    /// `weights` packed for the C GEMM (nil when the CPU has neither AVX2 nor AVX-512); rebuilt whenever they change.
     private(set) var packed: PackedWeights?
 
     /// Weights in PyTorch's [out, in, kh, kw] (OIHW) layout, e.g. straight from a state dict.
@@ -35,7 +35,7 @@ public struct Conv2D: Sendable {
     }
 
     private mutating func repack() {
-        guard CPUKernels.available else { return }
+        guard CPUKernels.supported != .baseline else { return }
         packed = weights.withUnsafeBufferPointer { PackedWeights($0.baseAddress!, rows: $0.count / outChannels, columns: outChannels) }
     }
 
@@ -59,7 +59,7 @@ public struct Conv2D: Sendable {
         if isPointwise { return 0 }
         let out = outputSize(height: height, width: width)
         return Swift.max(out.height * out.width * kernelHeight * kernelWidth * inChannels,  // im2col
-                         paddedBandCount(rows: out.height, outWidth: out.width))           // AVX-512 path
+                         paddedBandCount(rows: out.height, outWidth: out.width))           // C GEMM path
     }
 
     /// Output rows `rows` of one NHWC image into `output`, which receives just those rows (a band, or
@@ -69,8 +69,8 @@ public struct Conv2D: Sendable {
                       into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, threads: Int,
                       residual: UnsafePointer<Float>? = nil) {
         let r = padding.resolve(height: height, width: width, kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride)
-        if let packed, CPUKernels.active {
-            return applyAVX512(packed, image, height: height, width: width, rows: rows, resolved: r, into: output,
+        if let packed, CPUKernels.path != .baseline {
+            return applyPacked(packed, image, height: height, width: width, rows: rows, resolved: r, into: output,
                                scratch: scratch, threads: threads, residual: residual)
         }
         let pixels = rows.count * r.outWidth

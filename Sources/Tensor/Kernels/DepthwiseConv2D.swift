@@ -40,7 +40,8 @@ public struct DepthwiseConv2D: Sendable {
     public func apply(window: UnsafePointer<Float>, windowFirstRow: Int = 0, height: Int, width: Int, rows: Range<Int>,
                       into output: UnsafeMutablePointer<Float>, threads: Int) {
         let r = padding.resolve(height: height, width: width, kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride)
-        if CPUKernels.active {
+        let isa = CPUKernels.path.rawValue
+        if isa != KernelPath.baseline.rawValue {
             let (lower, upper) = activation.bounds
             weights.withUnsafeBufferPointer { w in
                 bias.withUnsafeBufferPointer { b in
@@ -55,7 +56,7 @@ public struct DepthwiseConv2D: Sendable {
                         } else {
                             (lo, hi) = (rows.lowerBound + rows.count * part / parts, rows.lowerBound + rows.count * (part + 1) / parts)
                         }
-                        ck_depthwise(window, Int32(windowFirstRow), Int32(height), Int32(width), Int32(channels),
+                        ck_depthwise(isa, window, Int32(windowFirstRow), Int32(height), Int32(width), Int32(channels),
                                      Int32(kernelHeight), Int32(kernelWidth), Int32(stride), Int32(r.top), Int32(r.left),
                                      Int32(r.outWidth), Int32(lo), Int32(hi), Int32(c0), Int32(c1), w.baseAddress!, b.baseAddress!,
                                      lower, upper, output + (lo - rows.lowerBound) * r.outWidth * channels)

@@ -3,48 +3,8 @@ import Tensor
 
 // The BERT building blocks on "packed" activations: the tokens of all sequences in a batch
 // stacked as rows of one [tokens × hidden] matrix, no padding rows. Token-wise layers (projections,
-// LayerNorm, GELU) run as one sgemm / one parallel loop over all rows; only attention looks at
+// LayerNorm, GELU) run as one GEMM / one parallel loop over all rows (Tensor's kernels); only attention looks at
 // sequence boundaries, so padding costs nothing and needs no mask beyond those boundaries.
-
-// MARK: Layer normalisation
-
-/// y = (x − mean) / √(var + ε) · γ + β over each row of `hidden` values.
-struct LayerNorm: Sendable {
-    let weight: [Float]
-    let bias: [Float]
-    let epsilon: Float
-
-    func apply(_ x: UnsafeMutablePointer<Float>, rows: Int) {
-        let hidden = weight.count
-        weight.withUnsafeBufferPointer { gamma in
-            bias.withUnsafeBufferPointer { beta in
-                Parallel.forEach(rows) { row in
-                    let line = x + row * hidden
-                    var mean: Float = 0
-                    for c in 0..<hidden { mean += line[c] }
-                    mean /= Float(hidden)
-                    var variance: Float = 0
-                    for c in 0..<hidden { let d = line[c] - mean; variance += d * d }
-                    let scale = 1 / (variance / Float(hidden) + epsilon).squareRoot()
-                    for c in 0..<hidden { line[c] = (line[c] - mean) * scale * gamma[c] + beta[c] }
-                }
-            }
-        }
-    }
-}
-
-// MARK: GELU
-
-enum GELU {
-    /// The exact GELU of BERT: x · Φ(x) = x/2 · (1 + erf(x/√2)), in place.
-    static func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
-        let invSqrt2 = Float(0.5).squareRoot()
-        Parallel.forEach(rows) { row in
-            let line = x + row * columns
-            for c in 0..<columns { let v = line[c]; line[c] = 0.5 * v * (1 + erf(v * invSqrt2)) }
-        }
-    }
-}
 
 // MARK: Multi-head self-attention
 
@@ -56,7 +16,9 @@ enum SelfAttention {
                       sequences: [Range<Int>], heads: Int, hidden: Int) {
         let headDim = hidden / heads, stride = 3 * hidden
         let scale = 1 / Float(headDim).squareRoot()
-        Parallel.forEach(sequences.count * heads) { item in
+        // A short query is a few microseconds of attention: not worth waking a second thread.
+        let work = sequences.reduce(0) { $0 + $1.count * $1.count } * heads * headDim
+        Parallel.forEach(sequences.count * heads, threads: work < 1 << 16 ? 1 : Parallel.threads) { item in
             let tokens = sequences[item / heads], head = item % heads
             var probabilities = [Float](repeating: 0, count: tokens.count)
             probabilities.withUnsafeMutableBufferPointer { p in
@@ -123,27 +85,27 @@ struct BertLayer: Sendable {
     let heads: Int
 
     func callAsFunction(_ x: Tensor, sequences: [Range<Int>]) -> Tensor {
-        let rows = x.shape[0], hidden = x.shape[1]
-        let qkv = queryKeyValue(x)
+        let rows = x.shape[0], hidden = x.shape[1], threads = Parallel.threads
+        let qkv = queryKeyValue(x, threads: threads)
         var context = Tensor(zeros: [rows, hidden])
         qkv.data.withUnsafeBufferPointer { q in
             context.data.withUnsafeMutableBufferPointer { c in
                 SelfAttention.apply(qkv: q.baseAddress!, context: c.baseAddress!, sequences: sequences, heads: heads, hidden: hidden)
             }
         }
-        var attended = attentionOutput(context)
+        var attended = attentionOutput(context, threads: threads)
         residualNorm(&attended, adding: x, attentionNorm)
-        var inner = intermediate(attended)
-        inner.data.withUnsafeMutableBufferPointer { GELU.apply($0.baseAddress!, rows: rows, columns: inner.shape[1]) }
-        var out = output(inner)
+        var inner = intermediate(attended, threads: threads)
+        inner.data.withUnsafeMutableBufferPointer { GELU.apply($0.baseAddress!, count: $0.count) }
+        var out = output(inner, threads: threads)
         residualNorm(&out, adding: attended, outputNorm)
         return out
     }
 
     private func residualNorm(_ y: inout Tensor, adding residual: Tensor, _ norm: LayerNorm) {
+        let rows = y.shape[0]
         y.data.withUnsafeMutableBufferPointer { out in
-            residual.data.withUnsafeBufferPointer { Elementwise.add($0.baseAddress!, into: out.baseAddress!, count: out.count) }
-            norm.apply(out.baseAddress!, rows: y.shape[0])
+            residual.data.withUnsafeBufferPointer { norm.apply(out.baseAddress!, adding: $0.baseAddress!, rows: rows) }
         }
     }
 }

@@ -40,14 +40,14 @@ extension EfficientNetLite0 {
         return map
     }
 
-    /// Each worker takes a contiguous share of the batch; it runs each image alone up to the tail (the
-    /// blocks on maps of at most `groupHeight` rows), then `groupSize` images at a time through the tail
-    /// and the head (`MBConvBlock.applyLayerwise`), so the tail's weights are read once per group.
+    /// Workers claim `groupSize` images at a time; each runs those images alone up to the tail (the blocks
+    /// on maps of at most `groupHeight` rows), then together through the tail and the head
+    /// (`MBConvBlock.applyLayerwise`), so the tail's weights are read once per group.
     func runGrouped(_ input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, plan: ActivationPlan,
                             into output: UnsafeMutablePointer<Float>, threads: Int) {
         let group = Self.groupSize, tail = plan.tailActivationCount
         let inputCount = height * width * 3, outputCount = plan.outHeight * plan.outWidth * head.outChannels
-        BatchScheduler.runRanges(batch: batch, workspaceCount: plan.workspaceCount(threads: 1) + group * (2 * tail + plan.tailLayerCount),
+        BatchScheduler.runRanges(batch: batch, chunk: group, workspaceCount: plan.workspaceCount(threads: 1) + group * (2 * tail + plan.tailLayerCount),
                                  threads: threads) { images, workspace in
             let first = workspace + plan.workspaceCount(threads: 1), layers = first + 2 * group * tail
             for start in stride(from: images.lowerBound, to: images.upperBound, by: group) {

@@ -1,6 +1,6 @@
 import CKernels
 
-// MARK: Conv2D on the AVX-512 GEMM (CKernels), bias, activation and residual fused
+// MARK: Conv2D on the C GEMM (CKernels, AVX-512 or AVX2), bias, activation and residual fused
 
 extension Conv2D {
     /// Floats of the zero-padded input band that `rows` output rows read.
@@ -8,7 +8,7 @@ extension Conv2D {
         ((rows - 1) * stride + kernelHeight) * ((outWidth - 1) * stride + kernelWidth) * inChannels
     }
 
-    func applyAVX512(_ packed: PackedWeights, _ image: UnsafePointer<Float>, height: Int, width: Int, rows: Range<Int>,
+    func applyPacked(_ packed: PackedWeights, _ image: UnsafePointer<Float>, height: Int, width: Int, rows: Range<Int>,
                      resolved r: (outHeight: Int, outWidth: Int, top: Int, left: Int), into output: UnsafeMutablePointer<Float>,
                      scratch: UnsafeMutablePointer<Float>?, threads: Int, residual: UnsafePointer<Float>?) {
         if isPointwise {
@@ -46,27 +46,11 @@ extension Conv2D {
     /// C[pixels × out] for A rows `lda` apart, spread over `threads`.
     private func gemm(_ packed: PackedWeights, pixels: Int, a: UnsafePointer<Float>, lda: Int, offsets: UnsafePointer<Int32>?,
                       into c: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>?) {
-        let (lower, upper) = activation.bounds, n = outChannels, depth = kernelHeight * kernelWidth * inChannels
+        let (lower, upper) = activation.bounds
         bias.withUnsafeBufferPointer { b in
-            let panels = (n + 15) / 16
-            if threads > 1 && n > pixels && panels >= 2 * threads {
-                // Few pixels, many outputs (7×7 and 14×14 maps): threads take 16-column panels, so each reads
-                // half the weights, which outweigh the activations here.
-                Parallel.forEach(threads, threads: threads) { part in
-                    let p0 = panels * part / threads, p1 = panels * (part + 1) / threads
-                    let j0 = p0 * 16, j1 = Swift.min(n, p1 * 16)
-                    ck_gemm(Int32(pixels), Int32(j1 - j0), Int32(depth), a, Int32(lda), offsets, packed.pointer + p0 * 16 * depth,
-                            b.baseAddress! + j0, lower, upper, residual.map { $0 + j0 }, Int32(n), c + j0, Int32(n))
-                }
-                return
-            }
-            // Rows split over threads in multiples of the kernel's 12-row tile.
-            let parts = Swift.max(1, Swift.min(threads, pixels / 48))
-            Parallel.forEach(parts, threads: parts) { part in
-                let lo = pixels * part / parts / 12 * 12, hi = part == parts - 1 ? pixels : pixels * (part + 1) / parts / 12 * 12
-                ck_gemm(Int32(hi - lo), Int32(n), Int32(depth), a + lo * lda, Int32(lda), offsets, packed.pointer, b.baseAddress!,
-                        lower, upper, residual.map { $0 + lo * n }, Int32(n), c + lo * n, Int32(n))
-            }
+            PackedGEMM.run(packed, m: pixels, n: outChannels, k: kernelHeight * kernelWidth * inChannels, a: a, lda: lda,
+                           offsets: offsets, bias: b.baseAddress!, lower: lower, upper: upper, residual: residual, into: c,
+                           threads: threads)
         }
     }
 }
