@@ -38,11 +38,12 @@ final class RealIndexTests: XCTestCase {
                            description: "test image \(n)", category: "stripes", group: "g\(n)")
     }
 
-    /// Indexes `items` with the real backbone into ROOT/index, recording the model.
-    private func index(_ items: [CatalogItem], model: JointModel, modelDirectory: URL) throws {
-        let extractor = FeatureExtractor(backbone: try EfficientNetLite0.pretrained(), cache: nil)
+    /// Indexes `items` with the real backbone into ROOT/`name`, recording the model.
+    private func index(_ items: [CatalogItem], model: JointModel, modelDirectory: URL, name: String = "index",
+                       cropToContent: ContentCrop? = nil) throws {
+        let extractor = FeatureExtractor(backbone: try EfficientNetLite0.pretrained(), cache: nil, cropToContent: cropToContent)
         let indexer = try Indexer(model: model, extractor: extractor)
-        let indexDirectory = root.appendingPathComponent("index")
+        let indexDirectory = root.appendingPathComponent(name)
         let store = try indexer.openStore(at: indexDirectory)
         _ = try indexer.index(items, into: store, options: Indexer.Options(showProgress: false))
         try ModelRecord.write(modelDirectory: modelDirectory, indexDirectory: indexDirectory)
@@ -63,7 +64,53 @@ final class RealIndexTests: XCTestCase {
         return (model, directory)
     }
 
+    /// PNG bytes of item `n`'s picture centred on a white `side`×`side` canvas.
+    private func bordered(_ item: CatalogItem, side: Int) throws -> Data {
+        let picture = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: item.image))
+        var canvas = RGBImage(width: side, height: side, fill: (255, 255, 255))
+        let offset = (side - picture.width) / 2
+        for y in 0..<picture.height {
+            let target = ((offset + y) * side + offset) * 3, source = y * picture.width * 3
+            canvas.pixels.replaceSubrange(target..<(target + picture.width * 3), with: picture.pixels[source..<(source + picture.width * 3)])
+        }
+        let url = root.appendingPathComponent("bordered-\(item.id)-\(side).png")
+        try PNGWriter.write(canvas, to: url)
+        return try Data(contentsOf: url)
+    }
+
     // MARK: Tests
+
+    /// An index built with crop to content crops uploads too: the same picture on a wide white border finds the
+    /// picture on a narrow one at distance ~0, where an index of whole pictures sees them apart.
+    func testUploadsToAnIndexCroppedToContentAreCropped() async throws {
+        let pictures = try (0..<4).map(catalogItem)
+        let (model, modelDirectory) = try makeModel(titles: pictures.map(\.title))
+        var items = pictures
+        for i in items.indices {
+            let url = root.appendingPathComponent("images/framed\(i).png")
+            try bordered(pictures[i], side: 80).write(to: url)
+            items[i].image = url.path
+        }
+        try index(items, model: model, modelDirectory: modelDirectory, name: "cropped", cropToContent: .standard)
+        try index(items, model: model, modelDirectory: modelDirectory, name: "plain")
+        var options = SearchEngine.Options()
+        options.showProgress = false
+        let query = try bordered(pictures[2], side: 240)
+        var distances: [String: Double] = [:]
+        for name in ["cropped", "plain"] {
+            let engine = try SearchEngine(indexDirectory: root.appendingPathComponent(name), options: options)
+            XCTAssertEqual(engine.imageRecipe, name == "cropped" ? .cropToContent : .plain)
+            distances[name] = try await withRunningServer(engine) { client in
+                let upload = try await client.post("/api/search/image?k=1", body: query, contentType: "image/png")
+                XCTAssertEqual(upload.status, 200, String(decoding: upload.body, as: UTF8.self))
+                let top = try XCTUnwrap(try upload.hits().first)
+                if name == "cropped" { XCTAssertEqual(top.id, "item2") }
+                return top.distance
+            }
+        }
+        XCTAssertLessThan(try XCTUnwrap(distances["cropped"]), 0.01)
+        XCTAssertGreaterThan(try XCTUnwrap(distances["plain"]), 0.1)
+    }
 
     func testEveryRouteOverARealIndexAndItemsAddedWhileServing() async throws {
         let items = try (0..<12).map(catalogItem)

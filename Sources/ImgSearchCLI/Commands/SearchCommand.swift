@@ -13,7 +13,8 @@ struct SearchCommand: AsyncParsableCommand {
         index holds bridge vectors: score = (joint cosine + λ · bridge cosine) / (1 + λ), and the \
         distance shown is √(2 − 2·score) (--bridge-weight λ, --no-bridge). Image queries (--image, \
         --image-queries) and --id (more like this item) compare backbone features, PCA-whitened on \
-        the collection by default (--image-space). Results are ranked by Euclidean distance. Above \
+        the collection by default (--image-space); an image query is cropped to content first when \
+        the index was built with --crop-to-content. Results are ranked by Euclidean distance. Above \
         50,000 items text search uses an HNSW graph kept beside the index (--exact / --approximate).
 
         Examples:

@@ -61,7 +61,8 @@ public final class Indexer {
 
     /// Opens (or creates) the index in `directory` for this model. An index made before bridge
     /// vectors existed stays as it is: it is updated without them (`note` says so; text search
-    /// then runs on the joint model alone).
+    /// then runs on the joint model alone). The image recipe (`imageRecipe`) is recorded in a new index;
+    /// an index with items made under another recipe is refused (`IndexingError`).
     public func openStore(at directory: URL, note: (String) -> Void = { _ in }) throws -> SQLiteIndexStore {
         if bridge != nil, let existing = try? SQLiteIndexStore.openForReading(at: directory),
            existing.modelIdentifier == modelIdentifier, !existing.vectorSets.contains(where: { $0.name == "bridge" }) {
@@ -69,7 +70,26 @@ public final class Indexer {
                  + "(index into a new directory to get the bridge in text search)")
             bridge = nil
         }
-        return try SQLiteIndexStore.openForWriting(at: directory, modelIdentifier: modelIdentifier, vectorSets: vectorSets)
+        let store = try SQLiteIndexStore.openForWriting(at: directory, modelIdentifier: modelIdentifier, vectorSets: vectorSets)
+        try adoptImageRecipe(store)
+        return store
+    }
+
+    /// What this indexer does to an image before the CNN (the extractor's crop).
+    public var imageRecipe: ImageRecipe { ImageRecipe(cropToContent: extractor.cropToContent) }
+
+    /// Records the image recipe in an empty index; refuses to mix recipes in one that holds items, since its
+    /// vectors and queries would no longer be comparable.
+    private func adoptImageRecipe(_ store: SQLiteIndexStore) throws {
+        let recorded = try ImageRecipe.recorded(in: store)
+        if recorded == imageRecipe, try store.setting(ImageRecipe.settingName) != nil { return }
+        let isEmpty = try store.itemCount() == 0
+        guard recorded == imageRecipe || isEmpty else {
+            let flag = recorded == .cropToContent ? "pass --crop-to-content to update it" : "leave out --crop-to-content to update it"
+            throw IndexingError("\(store.directory.path) was indexed \(recorded.phrase); \(flag), "
+                                + "or index into a new directory to use images \(imageRecipe.phrase)")
+        }
+        try imageRecipe.record(in: store)
     }
 
     // MARK: Indexing
@@ -77,6 +97,7 @@ public final class Indexer {
     /// Brings `store` in line with `items` and returns what changed.
     public func index(_ items: [CatalogItem], into store: SQLiteIndexStore, options: Options = Options()) throws -> IndexingSummary {
         let start = Date()
+        try adoptImageRecipe(store)
         var summary = IndexingSummary()
         var seen = Set<String>()
         let catalog = items.filter { seen.insert($0.id).inserted }

@@ -17,9 +17,13 @@ final class QueryEncoder: @unchecked Sendable {
     private var loadedBackbone: Backbone?
     private var loadedSentenceEncoder: SentenceEncoder?
 
-    init(modelDirectory: URL?, expectedIdentifier: String) {
+    /// Applied to every image query before the CNN, as the index applied it to its images.
+    private let cropToContent: ContentCrop?
+
+    init(modelDirectory: URL?, expectedIdentifier: String, cropToContent: ContentCrop?) {
         self.modelDirectory = modelDirectory
         self.expectedIdentifier = expectedIdentifier
+        self.cropToContent = cropToContent
     }
 
     // MARK: Texts
@@ -52,12 +56,13 @@ final class QueryEncoder: @unchecked Sendable {
     func features(ofImageData data: Data, name: String) throws -> CachedFeatures {
         try serialized {
             let backbone = try self.backbone()
-            let image: RGBImage
+            var image: RGBImage
             do {
                 image = try ImageDecoder.decode(data: data, name: name, hintSize: backbone.preprocessing.decodeHint)
             } catch let error as ImageError {
                 throw SearchEngineError(.unreadableImage, name, error.reason)
             }
+            if let cropToContent { image = cropToContent.apply(image) }
             let output = backbone.forward(ImageBatch.make([image], backbone.preprocessing))
             return CachedFeatures(maxPooled: output.maxPooled.data, gemPooled: output.gemPooled.data,
                                   avgPooled: output.avgPooled.data, logits: output.logits?.data)

@@ -7,8 +7,8 @@ import Search
 ///
 /// Text queries go through the index's joint model to the nearest joint image embeddings, fused
 /// with the ImageNet-label bridge when the index holds bridge vectors (`Options.bridgeWeight`);
-/// image queries go through the backbone to the nearest images in `Options.imageSpace` (PCA-whitened
-/// GeM features by default). Safe to call from many threads at once. Items added by a
+/// image queries go through the backbone (cropped to content when the index was, `imageRecipe`) to the
+/// nearest images in `Options.imageSpace` (PCA-whitened GeM features by default). Safe to call from many threads at once. Items added by a
 /// concurrent `imgsearch index` appear within `refreshInterval`: the engine checks the store's row
 /// and item counts and swaps in a new snapshot (its HNSW graph extended in place).
 ///
@@ -69,6 +69,8 @@ public final class SearchEngine: @unchecked Sendable {
 
     public let indexDirectory: URL
     public let options: Options
+    /// What the index did to its images before the CNN; image queries go through the same steps.
+    public let imageRecipe: ImageRecipe
     private let store: SQLiteIndexStore
     private let encoder: QueryEncoder
     private let lock = NSLock()
@@ -86,8 +88,13 @@ public final class SearchEngine: @unchecked Sendable {
         }
         self.indexDirectory = indexDirectory
         self.options = options
+        do {
+            imageRecipe = try ImageRecipe.recorded(in: store)
+        } catch {
+            throw SearchEngineError(.noIndex, indexDirectory.path, "\(error)")
+        }
         encoder = QueryEncoder(modelDirectory: options.modelDirectory ?? ModelRecord.read(indexDirectory),
-                               expectedIdentifier: store.modelIdentifier)
+                               expectedIdentifier: store.modelIdentifier, cropToContent: imageRecipe.contentCrop)
         current = try IndexSnapshot(store: store, options: options, previous: nil)
     }
 
