@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark, ours beside a well-known peer in the same run, with the ratio.
 # Results go to bench-results/<name>.txt (gitignored); BENCHMARKS.md records them with the machine.
-#   scripts/bench.sh [NAME…]   NAME ∈ encoder imaging minilm search tsne whitening indexing server open-index (default: all)
+#   scripts/bench.sh [NAME…]   NAME ∈ encoder imaging minilm search tsne whitening indexing server open-index postgres (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BENCH=.build/release/imgsearch-bench
 OUT=bench-results
 mkdir -p "$OUT"
-names=("$@"); ((${#names[@]})) || names=(encoder imaging minilm search tsne whitening indexing server open-index)
+names=("$@"); ((${#names[@]})) || names=(encoder imaging minilm search tsne whitening indexing server open-index postgres)
 { echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/Mem:/{print $2}') GiB"
   echo "date: $(date -u +%FT%TZ)  commit: $(git rev-parse --short HEAD)"; } | tee "$OUT/machine.txt"
 status=0
@@ -23,6 +23,7 @@ for name in "${names[@]}"; do
     indexing) cmd=(scripts/bench/indexing.sh) ;;
     server)   cmd=(scripts/bench/server.sh) ;;
     open-index) cmd=(scripts/bench/open-index.sh) ;;
+    postgres) cmd=(scripts/bench/postgres.sh) ;;
     *) echo "unknown benchmark $name" >&2; status=2; continue ;;
   esac
   echo "\$ ${cmd[*]}" | tee "$OUT/$name.txt"

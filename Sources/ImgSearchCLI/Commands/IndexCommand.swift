@@ -4,6 +4,7 @@ import Foundation
 import ImgSearchKit
 import IndexStore
 import JointEmbedding
+import PostgresStore
 import Tensor
 import VisionEncoder
 #if canImport(Glibc)
@@ -26,10 +27,15 @@ struct IndexCommand: AsyncParsableCommand {
         from 50,000 items the HNSW graph of text search (built on all cores, saved every minute, so a killed \
         build resumes).
 
+        With --database postgres://… (or $IMGSEARCH_DATABASE_URL) the index lives in PostgreSQL with pgvector \
+        instead: the same items and promises (each batch one transaction), the whitening and its whitened rows \
+        stored in the database, and HNSW indexes pgvector keeps up to date (scripts/postgres.sh starts a local server).
+
         Examples:
           imgsearch index --catalog data/demo/catalog.jsonl --model models/demo --index indexes/demo
           imgsearch index --catalog new.jsonl --model models/demo --index indexes/demo --prune
           imgsearch index --index indexes/demo --check
+          imgsearch index --catalog data/demo/catalog.jsonl --model models/demo --database postgres://imgsearch@127.0.0.1:5432/imgsearch
         """
     )
 
@@ -40,7 +46,10 @@ struct IndexCommand: AsyncParsableCommand {
     var model: String?
 
     @Option(help: "The index directory (created if needed).")
-    var index: String
+    var index: String?
+
+    @Option(help: "Index into PostgreSQL with pgvector instead: postgres://user@host:port/database[?schema=NAME] (default: $IMGSEARCH_DATABASE_URL).")
+    var database: String?
 
     @Flag(help: "Remove items that are no longer in the catalog.")
     var prune = false
@@ -73,21 +82,39 @@ struct IndexCommand: AsyncParsableCommand {
         if !check && !refit && (catalog == nil || model == nil) {
             throw ValidationError("--catalog and --model are required (unless --check or --refit)")
         }
+        guard index == nil || database == nil else { throw ValidationError("give --index or --database, not both") }
+        guard try IndexLocation.from(index: index, database: database) != nil else {
+            throw ValidationError("give --index DIR or --database postgres://… (or set $\(DatabaseURL.environmentVariable))")
+        }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() async throws {
-        let indexURL = URL(fileURLWithPath: index)
+        let location = try IndexLocation.from(index: index, database: database)!
+        guard case .directory(let indexURL) = location else { return try runOnDatabase(location) }
         if check { return try runCheck(indexURL) }
         if refit {
             try refitWhitening(indexURL)
             return try saveTextSearchFiles(indexURL, rewrite: true)
         }
+        let summary = try indexCatalog(into: location).summary
+        // Recorded so that `search` and `serve` find the model from the index alone.
+        try ModelRecord.write(modelDirectory: URL(fileURLWithPath: model!), indexDirectory: indexURL)
+        // Image→image search whitens features with a PCA fitted on the collection: refit when it changed (or when
+        // a killed run left the saved whitening behind).
+        if summary.added + summary.updated + summary.pruned > 0 || !WhiteningFile.isUpToDate(indexDirectory: indexURL) {
+            try refitWhitening(indexURL)
+        }
+        // Text search maps the fused text rows saved here instead of building them in memory on every start.
+        try saveTextSearchFiles(indexURL)
+    }
+
+    /// Loads the catalog and the networks, and brings the index at `location` in line with the catalog.
+    func indexCatalog(into location: IndexLocation) throws -> (store: any IndexStoreProtocol, summary: IndexingSummary) {
         if let threads { Parallel.configure(threads: threads) }
         // A file size limit must surface as a write error naming the file, not kill the process.
         signal(SIGXFSZ, SIG_IGN)
-
         let loaded = try CatalogLoader.load(URL(fileURLWithPath: catalog!))
         for issue in loaded.issues.prefix(10) { printError("catalog: \(issue)") }
         if loaded.issues.count > 10 { printError("catalog: … \(loaded.issues.count - 10) more issues") }
@@ -98,20 +125,12 @@ struct IndexCommand: AsyncParsableCommand {
         let extractor = FeatureExtractor(backbone: backbone, cache: featureCache, threads: threads ?? Parallel.threads, batchSize: batchSize)
         let bridge = noBridge ? nil : try StandardLabelBridge.load(encoder: jointModel.sentenceTower?.encoder, cacheDirectory: cacheDirectory)
         let indexer = try Indexer(model: jointModel, extractor: extractor, bridge: bridge)
-        let store = try indexer.openStore(at: indexURL) { printError($0) }
-        // Recorded so that `search` and `serve` find the model from the index alone.
-        try ModelRecord.write(modelDirectory: URL(fileURLWithPath: model!), indexDirectory: indexURL)
+        let store = try indexer.openStore(at: location) { printError($0) }
         var options = Indexer.Options(prune: prune, showProgress: !quiet)
         options.rehash = rehash
         let summary = try indexer.index(loaded.items, into: store, options: options)
         print(summary)
-        // Image→image search whitens features with a PCA fitted on the collection: refit when it changed (or when
-        // a killed run left the saved whitening behind).
-        if summary.added + summary.updated + summary.pruned > 0 || !WhiteningFile.isUpToDate(indexDirectory: indexURL) {
-            try refitWhitening(indexURL)
-        }
-        // Text search maps the fused text rows saved here instead of building them in memory on every start.
-        try saveTextSearchFiles(indexURL)
+        return (store, summary)
     }
 
     /// What text search opens instead of deriving: the fused rows, and the HNSW graph of a large index.
@@ -152,7 +171,7 @@ struct IndexCommand: AsyncParsableCommand {
         }
     }
 
-    private func printError(_ message: String) {
+    func printError(_ message: String) {
         FileHandle.standardError.write(Data("imgsearch index: \(message)\n".utf8))
     }
 }

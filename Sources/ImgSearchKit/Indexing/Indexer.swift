@@ -4,6 +4,7 @@ import Imaging
 import IndexStore
 import JointEmbedding
 import Search
+import PostgresStore
 import Tensor
 
 /// Catalog → index, incrementally: only images that are new or whose bytes changed run
@@ -13,7 +14,7 @@ import Tensor
 /// Vector sets written: "joint" (the model's embedding, text→image search), the raw backbone
 /// "gem" and "max" features (image→image search and whitening refits need no CNN), and, with a
 /// label bridge, "bridge" (each image's ImageNet class probabilities times the class-name
-/// sentence embeddings: fused into text search, issue 8).
+/// sentence embeddings: fused into text search).
 public final class Indexer {
     public struct Options: Sendable {
         /// Remove items that are no longer in the catalog.
@@ -59,23 +60,39 @@ public final class Indexer {
             + (bridge.map { [VectorSetSpec(name: "bridge", dimension: $0.encoder.dimension)] } ?? [])
     }
 
-    /// Opens (or creates) the index in `directory` for this model. An index made before bridge
+    /// Opens (or creates) the index at `location` for this model. An index made before bridge
     /// vectors existed stays as it is: it is updated without them (`note` says so; text search
     /// then runs on the joint model alone).
-    public func openStore(at directory: URL, note: (String) -> Void = { _ in }) throws -> SQLiteIndexStore {
-        if bridge != nil, let existing = try? SQLiteIndexStore.openForReading(at: directory),
-           existing.modelIdentifier == modelIdentifier, !existing.vectorSets.contains(where: { $0.name == "bridge" }) {
-            note("\(directory.path) was built without label-bridge vectors; updating it without them "
-                 + "(index into a new directory to get the bridge in text search)")
-            bridge = nil
+    public func openStore(at location: IndexLocation, note: (String) -> Void = { _ in }) throws -> any IndexStoreProtocol {
+        switch location {
+        case .directory(let directory):
+            if bridge != nil, let existing = try? SQLiteIndexStore.openForReading(at: directory),
+               existing.modelIdentifier == modelIdentifier, !existing.vectorSets.contains(where: { $0.name == "bridge" }) {
+                note("\(directory.path) was built without label-bridge vectors; updating it without them "
+                     + "(index into a new directory to get the bridge in text search)")
+                bridge = nil
+            }
+            return try SQLiteIndexStore.openForWriting(at: directory, modelIdentifier: modelIdentifier, vectorSets: vectorSets)
+        case .database(let url):
+            if bridge != nil, let existing = try? PostgresIndexStore.openForReading(url),
+               existing.modelIdentifier == modelIdentifier, !existing.vectorSets.contains(where: { $0.name == "bridge" }) {
+                note("\(url) was built without label-bridge vectors; updating it without them")
+                bridge = nil
+            }
+            return try PostgresIndexStore.openForWriting(url, modelIdentifier: modelIdentifier, vectorSets: vectorSets,
+                                                        textBridgeWeight: LabelBridge.defaultWeight)
         }
-        return try SQLiteIndexStore.openForWriting(at: directory, modelIdentifier: modelIdentifier, vectorSets: vectorSets)
+    }
+
+    /// Opens (or creates) the index directory `directory` for this model (the embedded store).
+    public func openStore(at directory: URL, note: (String) -> Void = { _ in }) throws -> SQLiteIndexStore {
+        try openStore(at: .directory(directory), note: note) as! SQLiteIndexStore
     }
 
     // MARK: Indexing
 
     /// Brings `store` in line with `items` and returns what changed.
-    public func index(_ items: [CatalogItem], into store: SQLiteIndexStore, options: Options = Options()) throws -> IndexingSummary {
+    public func index(_ items: [CatalogItem], into store: any IndexStoreProtocol, options: Options = Options()) throws -> IndexingSummary {
         let start = Date()
         var summary = IndexingSummary()
         var seen = Set<String>()
@@ -86,7 +103,6 @@ public final class Indexer {
         var work: [(item: CatalogItem, hash: String, isNew: Bool)] = []
         var metadataOnly: [ItemUpdate] = []
         var unreadable: [ItemUpdate] = []
-        let storedVectors = StoredVectorReader(store)
         for (item, hash) in zip(catalog, hashes) {
             switch hash {
             case .failure(let error):
@@ -101,7 +117,7 @@ public final class Indexer {
                 if current == previous.item {
                     summary.unchanged += 1
                 } else {
-                    metadataOnly.append(ItemUpdate(item: current, vectors: try previous.vectorRow.map { try storedVectors.vectors(row: $0) }))
+                    metadataOnly.append(ItemUpdate(item: current, vectors: previous.vectorRow == nil ? nil : try store.storedVectors(id: item.id)))
                     summary.updated += 1
                 }
             }
@@ -120,15 +136,14 @@ public final class Indexer {
             let gone = stored.keys.filter { !seen.contains($0) }
             summary.pruned = try store.remove(ids: gone)
         }
-        let rows = try store.vectors("joint").count
-        if rows > 0, Double(try store.orphanRowCount()) >= options.compactionThreshold * Double(rows) { try store.compact() }
+        try store.compactIfWorthwhile(threshold: options.compactionThreshold)
         summary.seconds = Date().timeIntervalSince(start)
         return summary
     }
 
     // MARK: Steps
 
-    private func storedItems(_ store: SQLiteIndexStore) throws -> [String: StoredItem] {
+    private func storedItems(_ store: any IndexStoreProtocol) throws -> [String: StoredItem] {
         var stored: [String: StoredItem] = [:]
         try store.forEachItem { stored[$0.item.id] = $0 }
         return stored
@@ -190,21 +205,6 @@ public final class Indexer {
                 }
                 return ItemUpdate(item: indexItem(item, hash: hash), vectors: vectors)
             }
-        }
-    }
-
-    /// Reads rows back from the store, mapping each vector file once, on first use.
-    private final class StoredVectorReader {
-        private let store: SQLiteIndexStore
-        private var matrices: [String: VectorMatrix]?
-
-        init(_ store: SQLiteIndexStore) { self.store = store }
-
-        func vectors(row: Int) throws -> [String: [Float]] {
-            if matrices == nil {
-                matrices = try Dictionary(uniqueKeysWithValues: store.vectorSets.map { ($0.name, try store.vectors($0.name)) })
-            }
-            return matrices!.mapValues { $0.rowArray(row) }
         }
     }
 
