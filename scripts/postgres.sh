@@ -98,7 +98,7 @@ case $command in
     if running; then echo "running: $(url)"; exit 0; fi
     [ -f "$DIR/PG_VERSION" ] && fail "$DIR already holds a database"
     prepare_owner
-    as_owner "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U imgsearch -D "$DIR" -R -X stream \
+    as_owner "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U imgsearch -D "$DIR" -R -X stream -c fast \
       || fail "pg_basebackup from 127.0.0.1:$PRIMARY_PORT failed"
     start "${PORT:-$((PRIMARY_PORT + 1))}"
     echo "running: $(url)" ;;

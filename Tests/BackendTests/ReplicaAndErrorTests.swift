@@ -20,7 +20,7 @@ final class ReplicaAndErrorTests: XCTestCase {
         let started = try TestDatabase.script(["replica", "--primary-port", "\(url.port)", "--dir", directory.path, "--port", "\(port)"])
         XCTAssertEqual(started.status, 0, started.output)
         defer {
-            TestDatabase.script(["stop", "--dir", directory.path])
+            _ = try? TestDatabase.script(["stop", "--dir", directory.path])
             try? FileManager.default.removeItem(at: directory.deletingLastPathComponent())
         }
         var replicaURL = url
@@ -40,7 +40,7 @@ final class ReplicaAndErrorTests: XCTestCase {
         XCTAssertThrowsError(try replica.remove(ids: ["item1"])) { XCTAssertTrue("\($0)".contains("read-only"), "\($0)") }
 
         // The replica stops: a clear error naming it, not a crash.
-        TestDatabase.script(["stop", "--dir", directory.path])
+        try TestDatabase.script(["stop", "--dir", directory.path])
         XCTAssertThrowsError(try replica.itemCount()) { error in
             XCTAssertEqual((error as? StoreError)?.kind, .database, "\(error)")
             XCTAssertTrue("\(error)".contains("127.0.0.1:\(port)"), "\(error)")

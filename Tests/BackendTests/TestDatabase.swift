@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import PostgresStore
 import XCTest
 
@@ -27,18 +30,15 @@ enum TestDatabase {
     /// The repository (for scripts/postgres.sh).
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL
 
-    /// Runs scripts/postgres.sh with `arguments`; returns its status and output.
+    /// Runs scripts/postgres.sh with `arguments`; returns its status and output. Through system(3), which waits on
+    /// its own child: Foundation's Process left this child unreaped (a zombie) after the server it started detached.
     @discardableResult
     static func script(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = repository.appendingPathComponent("scripts/postgres.sh")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("postgres-sh-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let quoted = ([repository.appendingPathComponent("scripts/postgres.sh").path] + arguments).map { "'" + $0 + "'" }
+        let status = system(quoted.joined(separator: " ") + " > '\(log.path)' 2>&1 < /dev/null")
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        return (status == 0 ? 0 : Int32((status >> 8) & 0xff), output)
     }
 }

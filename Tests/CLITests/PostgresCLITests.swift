@@ -11,8 +11,8 @@ import FoundationNetworking
 /// top 10 as the index directory in exact mode, incremental reruns, a killed run resumed, two `serve` processes
 /// sharing the database and seeing new items without a restart, and clear errors.
 final class PostgresCLITests: XCTestCase {
-    private var url: String!
-    private var schema: String!
+    private var url = ""
+    private var schema = ""
 
     override func setUpWithError() throws {
         guard let base = ProcessInfo.processInfo.environment["IMGSEARCH_TEST_DATABASE_URL"], !base.isEmpty else {
@@ -20,11 +20,11 @@ final class PostgresCLITests: XCTestCase {
             throw XCTSkip("no test database")
         }
         schema = "cli_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
-        url = base + (base.contains("?") ? "&" : "?") + "schema=\(schema!)"
+        url = base + (base.contains("?") ? "&" : "?") + "schema=\(schema)"
     }
 
     override func tearDown() {
-        if let url, let parsed = try? DatabaseURL(url), let connections = try? Connections(parsed) {
+        if !url.isEmpty, let parsed = try? DatabaseURL(url), let connections = try? Connections(parsed) {
             try? connections.execute("DROP SCHEMA IF EXISTS \"\(parsed.schema)\" CASCADE")
         }
     }
@@ -119,7 +119,7 @@ final class PostgresCLITests: XCTestCase {
     func testTwoServersShareTheDatabaseAndSeeNewItemsWithoutRestarting() throws {
         let root = try EndToEndTests.pipeline()
         let lines = try String(contentsOf: root.appendingPathComponent("data/catalog.jsonl"), encoding: .utf8).split(separator: "\n")
-        let part = root.appendingPathComponent("pg-part-\(schema!).jsonl")
+        let part = root.appendingPathComponent("pg-part-\(schema).jsonl")
         try (lines.prefix(lines.count - 10).joined(separator: "\n") + "\n").write(to: part, atomically: true, encoding: .utf8)
         let model = root.appendingPathComponent("model").path
         let first = try CLIRunner.run(["index", "--catalog", part.path, "--model", model, "--database", url, "--quiet"], environment: env(root))
