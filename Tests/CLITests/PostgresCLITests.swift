@@ -119,7 +119,7 @@ final class PostgresCLITests: XCTestCase {
     func testTwoServersShareTheDatabaseAndSeeNewItemsWithoutRestarting() throws {
         let root = try EndToEndTests.pipeline()
         let lines = try String(contentsOf: root.appendingPathComponent("data/catalog.jsonl"), encoding: .utf8).split(separator: "\n")
-        let part = root.appendingPathComponent("pg-part-\(schema).jsonl")
+        let part = root.appendingPathComponent("data/pg-part-\(schema).jsonl")  // beside the images its lines name
         try (lines.prefix(lines.count - 10).joined(separator: "\n") + "\n").write(to: part, atomically: true, encoding: .utf8)
         let model = root.appendingPathComponent("model").path
         let first = try CLIRunner.run(["index", "--catalog", part.path, "--model", model, "--database", url, "--quiet"], environment: env(root))
@@ -171,16 +171,20 @@ final class ServeProcess {
         try process.run()
         var text = ""
         let handle = pipe.fileHandleForReading
-        while !text.contains("\n") {
+        // Log lines come first; the line to wait for is "imgsearch: serving N items of … at http://HOST:PORT/".
+        while text.range(of: #"at http://[^ ]+:\d+/ "#, options: .regularExpression) == nil {
             let chunk = handle.availableData
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
         }
-        guard let match = text.range(of: #":(\d+)/ "#, options: .regularExpression) else {
+        guard let match = text.range(of: #"at http://[^ ]+:\d+/ "#, options: .regularExpression),
+              let port = Int(text[match].split(separator: ":").last!.dropLast(2)) else {
             process.terminate()
             throw NSError(domain: "serve", code: 1, userInfo: [NSLocalizedDescriptionKey: "serve did not start: \(text)"])
         }
-        port = Int(text[match].dropFirst().dropLast(2))!
+        self.port = port
+        // Keep draining the pipe so a chatty server never blocks on it.
+        DispatchQueue.global().async { while !handle.availableData.isEmpty {} }
     }
 
     func get(_ path: String) throws -> [String: Any] {
