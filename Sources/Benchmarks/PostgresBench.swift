@@ -103,23 +103,21 @@ enum PostgresBenchmark {
     }
 
     /// Runs `body(0..<count)` on `clients` threads, each taking the next index (writes to distinct slots only).
-    private static func concurrently(_ clients: Int, _ count: Int, _ body: (Int) throws -> Void) throws {
+    private static func concurrently(_ clients: Int, _ count: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws {
         let next = Locked(0), failure = Locked<Error?>(nil)
-        withoutActuallyEscaping(body) { body in
-            let group = DispatchGroup()
-            for _ in 0..<clients {
-                group.enter()
-                Thread.detachNewThread {
-                    defer { group.leave() }
-                    while true {
-                        let index = next.update { value in defer { value += 1 }; return value }
-                        guard index < count, failure.value == nil else { return }
-                        do { try body(index) } catch { failure.value = error }
-                    }
+        let group = DispatchGroup()
+        for _ in 0..<clients {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                while true {
+                    let index = next.update { value in defer { value += 1 }; return value }
+                    guard index < count, failure.value == nil else { return }
+                    do { try body(index) } catch { failure.value = error }
                 }
             }
-            group.wait()
         }
+        group.wait()
         if let error = failure.value { throw error }
     }
 

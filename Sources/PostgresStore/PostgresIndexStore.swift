@@ -47,7 +47,7 @@ public final class PostgresIndexStore: IndexStoreProtocol, @unchecked Sendable {
                     seq bigserial NOT NULL, \(columns.joined(separator: ", ")), text_rows vector(\(textDimension)) NOT NULL)
                 WITH (toast_tuple_target = 8160)
                 """)
-            // Rows up to a page stay inline (vectors are not compressible): moving them to TOAST tables halved ingestion.
+            // Rows up to a page stay inline: vectors do not compress, and out of line each would cost a TOAST write.
             try connections.run(connection, "CREATE INDEX ON \(schema).item_vectors (seq)")
             let meta = [("format", "1"), ("model_identifier", modelIdentifier),
                         ("vector_sets", vectorSets.map { "\($0.name):\($0.dimension)" }.joined(separator: ",")),
