@@ -17,10 +17,10 @@ public final class Connections: @unchecked Sendable {
     private var nextID = 0
     private static let logger = Logger(label: "imgsearch.postgres")
 
-    /// One open connection, and the session settings already sent on it.
+    /// One open connection, and the settings already sent on it.
     final class Connection {
         let raw: PostgresConnection
-        /// `hnsw.ef_search` as last set on this connection (a session setting).
+        /// `hnsw.ef_search` as last set on this connection (it lasts as long as the connection).
         var efSearch: Int?
         init(_ raw: PostgresConnection) { self.raw = raw }
     }
