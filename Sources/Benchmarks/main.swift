@@ -9,6 +9,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "indexing": IndexingBench.run,
     "label-bridge": LabelBridgeBenchmark.run,
     "minilm": MiniLMBenchmark.run,
+    "postgres": PostgresBenchmark.run,
     "search": SearchBenchmark.run,
     "synthetic-index": SyntheticIndexBenchmark.run,
     "training": TrainingBench.run,

@@ -37,6 +37,11 @@ public struct IndexItem: Sendable, Equatable, Codable {
 public struct StoredItem: Sendable, Equatable {
     public var item: IndexItem
     public var vectorRow: Int?
+
+    public init(item: IndexItem, vectorRow: Int?) {
+        self.item = item
+        self.vectorRow = vectorRow
+    }
 }
 
 /// An item to write, with one row per vector set when it encoded (`vectors` nil when it failed).
@@ -63,10 +68,13 @@ public struct VectorSetSpec: Sendable, Equatable, Hashable {
 
 // MARK: - Protocol
 
-/// What search, the CLI and the server need from an index, whatever keeps it: the embedded
-/// SQLite + vector-file store today, a PostgreSQL + pgvector backend for collections that
-/// outgrow one machine later. Vectors are addressed by row; every vector set shares the rows.
+/// What indexing, search, the CLI and the server need from an index, whatever keeps it: the embedded
+/// store (`SQLiteIndexStore`: SQLite + memory-mapped vector files in a directory) or a PostgreSQL + pgvector
+/// database (`PostgresIndexStore`). Callers program against this protocol, as GRDB's callers do against
+/// `DatabaseWriter`. Vectors are addressed by row; every vector set shares the rows.
 public protocol IndexStoreProtocol: AnyObject {
+    /// Where the index lives, for messages: a directory path or a database URL (without its password).
+    var location: String { get }
     /// `JointModel.identifier` of the model whose embeddings the index holds.
     var modelIdentifier: String { get }
     /// The vector sets, in creation order.
@@ -85,10 +93,26 @@ public protocol IndexStoreProtocol: AnyObject {
     func itemCount() throws -> Int
     /// id → content hash of every item: what incremental indexing compares against.
     func contentHashes() throws -> [String: String]
+    /// The stored vectors of one item by set name; nil when it has none (unknown id, or its image failed).
+    func storedVectors(id: String) throws -> [String: [Float]]?
 
     /// The committed rows of one vector set (memory-mapped where the backend allows).
     func vectors(_ set: String) throws -> VectorMatrix
     /// For each row of the vector sets, the id of the item that owns it (nil: a row left
     /// behind by an update or removal, to be skipped by search until compaction).
     func rowOwners() throws -> [String?]
+
+    /// Reclaims the space of replaced and removed items once they make up `threshold` of the rows or more.
+    func compactIfWorthwhile(threshold: Double) throws
+    /// Verifies the stored index: counts, ids, vectors.
+    func checkIntegrity() throws -> IntegrityReport
+
+    /// A named setting recorded beside the model (how the index's vectors were made, where its images may be
+    /// served from), nil when the index records none.
+    func setting(_ name: String) throws -> String?
+    /// Records `value` for setting `name`; nil removes it.
+    func setSetting(_ name: String, to value: String?) throws
+    /// Makes every committed write part of the store proper (the embedded store folds its WAL into the database
+    /// file; a database server needs nothing).
+    func checkpoint() throws
 }

@@ -13,6 +13,8 @@ public struct IntegrityReport: Sendable, CustomStringConvertible {
 
     public var isHealthy: Bool { problems.isEmpty }
 
+    public init() {}
+
     public var description: String {
         let head = "\(items) items (\(okItems) ok, \(failedItems) failed), \(rows) vector rows (\(orphanRows) unreferenced)"
         return isHealthy ? "\(head): OK" : ([head + ": \(problems.count) problem(s)"] + problems.map { "  - \($0)" }).joined(separator: "\n")

@@ -35,12 +35,8 @@ extension SearchEngine: SearchBackend {
 
     /// `plot.svg` (hover labels) or `plot.png` in the index directory, as `imgsearch demo` writes
     /// them (`imgsearch plot --index DIR --out DIR/plot.png --svg DIR/plot.svg`); looked up per
-    /// request so a plot made while the server runs shows up.
-    public func plotFile() async -> URL? {
-        ["plot.svg", "plot.png"]
-            .map { indexDirectory.appendingPathComponent($0) }
-            .first { FileManager.default.fileExists(atPath: $0.path) }
-    }
+    /// request so a plot made while the server runs shows up. An index in a database has none.
+    public func plotFile() async -> URL? { plotPath }
 
     /// Runs a search-engine call, translating the failures a client caused into `SearchBackendError`.
     private func mapped<T>(_ body: () throws -> T) throws -> T {

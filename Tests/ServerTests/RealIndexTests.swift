@@ -48,7 +48,7 @@ final class RealIndexTests: XCTestCase {
         _ = try indexer.index(items, into: store, options: Indexer.Options(showProgress: false))
         try ModelRecord.write(modelDirectory: modelDirectory, indexDirectory: indexDirectory)
         // As `imgsearch index` does: the folder the server may send images from.
-        try ImageRoots.record([root.appendingPathComponent("images")], indexDirectory: indexDirectory)
+        try ImageRoots.record([root.appendingPathComponent("images")], in: store)
     }
 
     private func makeModel(titles: [String]) throws -> (JointModel, URL) {

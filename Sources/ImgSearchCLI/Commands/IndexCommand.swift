@@ -4,6 +4,7 @@ import Foundation
 import ImgSearchKit
 import IndexStore
 import JointEmbedding
+import PostgresStore
 import Tensor
 import VisionEncoder
 #if canImport(Glibc)
@@ -32,6 +33,10 @@ struct IndexCommand: AsyncParsableCommand {
         same way. An index keeps the recipe it was built with: updating it under the other one is \
         refused (index into a new directory to change it).
 
+        With --database postgres://… (or $IMGSEARCH_DATABASE_URL) the index lives in PostgreSQL with pgvector \
+        instead: the same items and promises (each batch one transaction), the whitening and its whitened rows \
+        stored in the database, and HNSW indexes pgvector keeps up to date (scripts/postgres.sh starts a local server).
+
         Exit status: 0 when every item of the catalog is indexed; 2 when the run finished but some images failed \
         or some catalog lines were skipped (each is listed); 1 when the run failed (or, with --check, the index \
         is damaged).
@@ -41,6 +46,7 @@ struct IndexCommand: AsyncParsableCommand {
           imgsearch index --catalog new.jsonl --model models/demo --index indexes/demo --prune
           imgsearch index --catalog products.jsonl --model models/demo --index indexes/products --crop-to-content
           imgsearch index --index indexes/demo --check
+          imgsearch index --catalog data/demo/catalog.jsonl --model models/demo --database postgres://imgsearch@127.0.0.1:5432/imgsearch
         """
     )
 
@@ -51,7 +57,10 @@ struct IndexCommand: AsyncParsableCommand {
     var model: String?
 
     @Option(help: "The index directory (created if needed).")
-    var index: String
+    var index: String?
+
+    @Option(help: "Index into PostgreSQL with pgvector instead: postgres://user@host:port/database[?schema=NAME] (default: $IMGSEARCH_DATABASE_URL).")
+    var database: String?
 
     @Option(name: .customLong("image-root"), help: ArgumentHelp(
         "A folder `serve` may send images from, besides the catalog's own folder (repeatable).",
@@ -95,22 +104,42 @@ struct IndexCommand: AsyncParsableCommand {
         if !check && !refit && (catalog == nil || model == nil) {
             throw ValidationError("--catalog and --model are required (unless --check or --refit)")
         }
+        guard index == nil || database == nil else { throw ValidationError("give --index or --database, not both") }
+        guard try IndexLocation.from(index: index, database: database) != nil else {
+            throw ValidationError("give --index DIR or --database postgres://… (or set $\(DatabaseURL.environmentVariable))")
+        }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() async throws {
-        let indexURL = URL(fileURLWithPath: index)
+        let location = try IndexLocation.from(index: index, database: database)!
+        guard case .directory(let indexURL) = location else { return try runOnDatabase(location) }
         if check { return try runCheck(indexURL) }
         if refit {
             try refitWhitening(indexURL)
             return try saveTextSearchFiles(indexURL, rewrite: true)
         }
+        let (_, summary, incomplete) = try indexCatalog(into: location)
+        // Recorded so that `search` and `serve` find the model from the index alone.
+        try ModelRecord.write(modelDirectory: URL(fileURLWithPath: model!), indexDirectory: indexURL)
+        // Image→image search whitens features with a PCA fitted on the collection: refit when it changed (or when
+        // a killed run left the saved whitening behind).
+        if summary.added + summary.updated + summary.pruned > 0 || !WhiteningFile.isUpToDate(indexDirectory: indexURL) {
+            try refitWhitening(indexURL)
+        }
+        // Text search maps the fused text rows saved here instead of building them in memory on every start.
+        try saveTextSearchFiles(indexURL)
+        if incomplete { throw ExitCode(IndexExitStatus.finishedWithFailures) }
+    }
+
+    /// Loads the catalog and the networks, and brings the index at `location` in line with the catalog.
+    /// `incomplete`: some images failed or catalog lines were skipped (exit status 2 once the run is finished).
+    func indexCatalog(into location: IndexLocation) throws -> (store: any IndexStoreProtocol, summary: IndexingSummary, incomplete: Bool) {
         if let threads { Parallel.configure(threads: threads) }
         diagnostics.report()
         // A file size limit must surface as a write error naming the file, not kill the process.
         signal(SIGXFSZ, SIG_IGN)
-
         let loaded = try CatalogLoader.load(URL(fileURLWithPath: catalog!))
         for issue in loaded.issues.prefix(10) { printError("catalog: \(issue)") }
         if loaded.issues.count > 10 { printError("catalog: … \(loaded.issues.count - 10) more issues") }
@@ -122,28 +151,20 @@ struct IndexCommand: AsyncParsableCommand {
                                          cropToContent: cropToContent ? .standard : nil)
         let bridge = noBridge ? nil : try StandardLabelBridge.load(encoder: jointModel.sentenceTower?.encoder, cacheDirectory: cacheDirectory)
         let indexer = try Indexer(model: jointModel, extractor: extractor, bridge: bridge)
-        let store = try indexer.openStore(at: indexURL) { printError($0) }
-        // Recorded so that `search` and `serve` find the model from the index alone.
-        try ModelRecord.write(modelDirectory: URL(fileURLWithPath: model!), indexDirectory: indexURL)
-        try ImageRoots.record([Self.catalogFolder(catalog!)] + imageRoots.map { URL(fileURLWithPath: $0) }, indexDirectory: indexURL)
+        let store = try indexer.openStore(at: location) { printError($0) }
+        // The folders `serve` may send images from (a catalog line may name any path).
+        try ImageRoots.record([Self.catalogFolder(catalog!)] + imageRoots.map { URL(fileURLWithPath: $0) }, in: store)
         var options = Indexer.Options(prune: prune, showProgress: !quiet)
         options.rehash = rehash
         let summary = try indexer.index(loaded.items, into: store, options: options)
         print(summary)
         if !loaded.issues.isEmpty { print("\(loaded.issues.count) catalog line(s) skipped (listed above on stderr)") }
-        // Image→image search whitens features with a PCA fitted on the collection: refit when it changed (or when
-        // a killed run left the saved whitening behind).
-        if summary.added + summary.updated + summary.pruned > 0 || !WhiteningFile.isUpToDate(indexDirectory: indexURL) {
-            try refitWhitening(indexURL)
-        }
-        // Text search maps the fused text rows saved here instead of building them in memory on every start.
-        try saveTextSearchFiles(indexURL)
         // Failed in this run or in an earlier one and unchanged since: either way not indexed.
         let catalogIDs = Set(loaded.items.map(\.id))
         var failedItems = 0
         try store.forEachItem { if $0.item.status == .failed && catalogIDs.contains($0.item.id) { failedItems += 1 } }
         if failedItems > summary.failed { print("\(failedItems) item(s) of the catalog are recorded as failed (unchanged since they failed)") }
-        if failedItems > 0 || !loaded.issues.isEmpty { throw ExitCode(IndexExitStatus.finishedWithFailures) }
+        return (store, summary, failedItems > 0 || !loaded.issues.isEmpty)
     }
 
     /// The folder a catalog's relative image paths start from: the catalog itself when it is a folder of images.
@@ -192,7 +213,7 @@ struct IndexCommand: AsyncParsableCommand {
         }
     }
 
-    private func printError(_ message: String) {
+    func printError(_ message: String) {
         FileHandle.standardError.write(Data("imgsearch index: \(message)\n".utf8))
     }
 }

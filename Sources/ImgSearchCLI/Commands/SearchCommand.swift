@@ -15,7 +15,8 @@ struct SearchCommand: AsyncParsableCommand {
         --image-queries) and --id (more like this item) compare backbone features, PCA-whitened on \
         the collection by default (--image-space); an image query is cropped to content first when \
         the index was built with --crop-to-content. Results are ranked by Euclidean distance. Above \
-        50,000 items text search uses an HNSW graph kept beside the index (--exact / --approximate).
+        50,000 items text search uses an HNSW graph kept beside the index (--exact / --approximate, --ef). \
+        With --database the index is in PostgreSQL and pgvector ranks, in the same spaces.
 
         Examples:
           imgsearch search --index indexes/demo "red leather handbag"
@@ -23,11 +24,11 @@ struct SearchCommand: AsyncParsableCommand {
           imgsearch search --index indexes/demo --image photo.jpg -k 5
           imgsearch search --index indexes/demo --id B000123 --json
           imgsearch search --index indexes/demo --queries queries.txt --json > results.jsonl
+          imgsearch search --database postgres://imgsearch@127.0.0.1:5432/imgsearch "red leather handbag"
         """
     )
 
-    @Option(help: "Index directory written by `imgsearch index`.")
-    var index: String
+    @OptionGroup var source: IndexOptions
 
     @Argument(help: "A text query.")
     var text: String?
@@ -86,7 +87,7 @@ struct SearchCommand: AsyncParsableCommand {
         options.method = method?.method ?? .automatic
         options.bridgeWeight = bridge.weight
         options.showProgress = !json
-        let engine = try SearchEngine(indexDirectory: URL(fileURLWithPath: index), options: options)
+        let engine = try source.engine(options)
 
         if let text {
             try report(text, try engine.search(text: text, k: k))

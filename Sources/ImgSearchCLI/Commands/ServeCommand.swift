@@ -16,11 +16,13 @@ struct ServeCommand: AsyncParsableCommand {
         they are committed, without a restart. Stops gracefully on Ctrl-C (SIGINT) or SIGTERM.
           imgsearch serve --index indexes/demo
           imgsearch serve --index indexes/demo --port 0      # any free port
+          imgsearch serve --database postgres://imgsearch@db:5432/imgsearch --read-replica postgres://imgsearch@replica:5432/imgsearch
+        Several serve processes, on one machine or many, can share one --database: each query asks the \
+        database, so what imgsearch index commits is seen by all of them at once.
         """
     )
 
-    @Option(help: "Index directory written by `imgsearch index`.")
-    var index: String
+    @OptionGroup var source: IndexOptions
 
     @Option(help: "Trained model directory (default: the one the index records).")
     var model: String?
@@ -50,23 +52,22 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let indexDirectory = URL(fileURLWithPath: index)
         var options = SearchEngine.Options(modelDirectory: model.map { URL(fileURLWithPath: $0) },
                                            method: method?.method ?? .automatic)
         options.bridgeWeight = bridge.weight
         options.showProgress = false
         // Opening names a missing or unreadable index; then fail now rather than on the first query: text search
         // needs the model.
-        let engine = try SearchEngine(indexDirectory: indexDirectory, options: options)
-        guard options.modelDirectory ?? ModelRecord.read(indexDirectory) != nil else {
-            throw CommandFailure("the index \(index) does not record its model: pass --model DIR")
+        let engine = try source.engine(options)
+        guard engine.modelDirectory != nil else {
+            throw CommandFailure("the index \(engine.location) does not record its model: pass --model DIR")
         }
         let key = apiKey ?? ProcessInfo.processInfo.environment["IMGSEARCH_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         let configuration = ServerConfiguration(host: host, port: port, maxUploadBytes: maxUploadMiB << 20, apiKey: key)
         let app = try ImgSearchServer.makeApplication(backend: engine, configuration: configuration) { [host] boundPort in
             let shownHost = host.contains(":") ? "[\(host)]" : host
             let reach = configuration.isLoopback ? "" : " — reachable from other machines"
-            print("imgsearch: serving \(engine.itemCount) items of \(indexDirectory.path) at http://\(shownHost):\(boundPort)/\(reach) (Ctrl-C stops)")
+            print("imgsearch: serving \(engine.itemCount) items of \(engine.location) at http://\(shownHost):\(boundPort)/\(reach) (Ctrl-C stops)")
             if key != nil { print("imgsearch: every request but /healthz needs the API key") }
             fflush(stdout)
             if !configuration.isLoopback && key == nil {

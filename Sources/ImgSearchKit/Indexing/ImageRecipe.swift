@@ -24,16 +24,21 @@ public enum ImageRecipe: String, Sendable, CaseIterable {
     public var phrase: String { self == .plain ? "without crop to content" : "with crop to content" }
 
     /// The recipe `store` records; an index that records none was made before recipes existed, on whole pictures.
-    public static func recorded(in store: SQLiteIndexStore) throws -> ImageRecipe {
-        guard let value = try store.setting(settingName) else { return .plain }
+    public static func recorded(in store: any IndexStoreProtocol) throws -> ImageRecipe {
+        try parse(try store.setting(settingName), location: store.location)
+    }
+
+    /// The recipe a recorded setting value names (`plain` when there is none).
+    static func parse(_ value: String?, location: String) throws -> ImageRecipe {
+        guard let value else { return .plain }
         guard let recipe = ImageRecipe(rawValue: value) else {
-            throw IndexingError("\(store.directory.path): unknown image recipe '\(value)' (this build knows "
+            throw IndexingError("\(location): unknown image recipe '\(value)' (this build knows "
                                 + allCases.map(\.rawValue).joined(separator: ", ") + ")")
         }
         return recipe
     }
 
-    func record(in store: SQLiteIndexStore) throws {
+    func record(in store: any IndexStoreProtocol) throws {
         try store.setSetting(Self.settingName, to: rawValue)
     }
 }

@@ -4,6 +4,7 @@ import Imaging
 import IndexStore
 import JointEmbedding
 import Search
+import PostgresStore
 import Tensor
 
 /// Catalog → index, incrementally: only images that are new or whose bytes changed run
@@ -59,20 +60,37 @@ public final class Indexer {
             + (bridge.map { [VectorSetSpec(name: "bridge", dimension: $0.encoder.dimension)] } ?? [])
     }
 
-    /// Opens (or creates) the index in `directory` for this model. An index made before bridge
+    /// Opens (or creates) the index at `location` for this model. An index made before bridge
     /// vectors existed stays as it is: it is updated without them (`note` says so; text search
     /// then runs on the joint model alone). The image recipe (`imageRecipe`) is recorded in a new index;
     /// an index with items made under another recipe is refused (`IndexingError`).
-    public func openStore(at directory: URL, note: (String) -> Void = { _ in }) throws -> SQLiteIndexStore {
-        if bridge != nil, let existing = try? SQLiteIndexStore.openForReading(at: directory),
-           existing.modelIdentifier == modelIdentifier, !existing.vectorSets.contains(where: { $0.name == "bridge" }) {
-            note("\(directory.path) was built without label-bridge vectors; updating it without them "
-                 + "(index into a new directory to get the bridge in text search)")
-            bridge = nil
+    public func openStore(at location: IndexLocation, note: (String) -> Void = { _ in }) throws -> any IndexStoreProtocol {
+        let store: any IndexStoreProtocol
+        switch location {
+        case .directory(let directory):
+            if bridge != nil, let existing = try? SQLiteIndexStore.openForReading(at: directory),
+               existing.modelIdentifier == modelIdentifier, !existing.vectorSets.contains(where: { $0.name == "bridge" }) {
+                note("\(directory.path) was built without label-bridge vectors; updating it without them "
+                     + "(index into a new directory to get the bridge in text search)")
+                bridge = nil
+            }
+            store = try SQLiteIndexStore.openForWriting(at: directory, modelIdentifier: modelIdentifier, vectorSets: vectorSets)
+        case .database(let url):
+            if bridge != nil, let existing = try? PostgresIndexStore.openForReading(url),
+               existing.modelIdentifier == modelIdentifier, !existing.vectorSets.contains(where: { $0.name == "bridge" }) {
+                note("\(url) was built without label-bridge vectors; updating it without them")
+                bridge = nil
+            }
+            store = try PostgresIndexStore.openForWriting(url, modelIdentifier: modelIdentifier, vectorSets: vectorSets,
+                                                          textBridgeWeight: LabelBridge.defaultWeight)
         }
-        let store = try SQLiteIndexStore.openForWriting(at: directory, modelIdentifier: modelIdentifier, vectorSets: vectorSets)
         try adoptImageRecipe(store)
         return store
+    }
+
+    /// Opens (or creates) the index directory `directory` for this model (the embedded store).
+    public func openStore(at directory: URL, note: (String) -> Void = { _ in }) throws -> SQLiteIndexStore {
+        try openStore(at: .directory(directory), note: note) as! SQLiteIndexStore
     }
 
     /// What this indexer does to an image before the CNN (the extractor's crop).
@@ -80,13 +98,13 @@ public final class Indexer {
 
     /// Records the image recipe in an empty index; refuses to mix recipes in one that holds items, since its
     /// vectors and queries would no longer be comparable.
-    private func adoptImageRecipe(_ store: SQLiteIndexStore) throws {
+    private func adoptImageRecipe(_ store: any IndexStoreProtocol) throws {
         let recorded = try ImageRecipe.recorded(in: store)
         if recorded == imageRecipe, try store.setting(ImageRecipe.settingName) != nil { return }
         let isEmpty = try store.itemCount() == 0
         guard recorded == imageRecipe || isEmpty else {
             let flag = recorded == .cropToContent ? "pass --crop-to-content to update it" : "leave out --crop-to-content to update it"
-            throw IndexingError("\(store.directory.path) was indexed \(recorded.phrase); \(flag), "
+            throw IndexingError("\(store.location) was indexed \(recorded.phrase); \(flag), "
                                 + "or index into a new directory to use images \(imageRecipe.phrase)")
         }
         try imageRecipe.record(in: store)
@@ -95,7 +113,7 @@ public final class Indexer {
     // MARK: Indexing
 
     /// Brings `store` in line with `items` and returns what changed.
-    public func index(_ items: [CatalogItem], into store: SQLiteIndexStore, options: Options = Options()) throws -> IndexingSummary {
+    public func index(_ items: [CatalogItem], into store: any IndexStoreProtocol, options: Options = Options()) throws -> IndexingSummary {
         let start = Date()
         try adoptImageRecipe(store)
         var summary = IndexingSummary()
@@ -107,7 +125,6 @@ public final class Indexer {
         var work: [(item: CatalogItem, hash: String, isNew: Bool)] = []
         var metadataOnly: [ItemUpdate] = []
         var unreadable: [ItemUpdate] = []
-        let storedVectors = StoredVectorReader(store)
         for (item, hash) in zip(catalog, hashes) {
             switch hash {
             case .failure(let error):
@@ -122,7 +139,7 @@ public final class Indexer {
                 if current == previous.item {
                     summary.unchanged += 1
                 } else {
-                    metadataOnly.append(ItemUpdate(item: current, vectors: try previous.vectorRow.map { try storedVectors.vectors(row: $0) }))
+                    metadataOnly.append(ItemUpdate(item: current, vectors: previous.vectorRow == nil ? nil : try store.storedVectors(id: item.id)))
                     summary.updated += 1
                 }
             }
@@ -141,8 +158,7 @@ public final class Indexer {
             let gone = stored.keys.filter { !seen.contains($0) }
             summary.pruned = try store.remove(ids: gone)
         }
-        let rows = try store.vectors("joint").count
-        if rows > 0, Double(try store.orphanRowCount()) >= options.compactionThreshold * Double(rows) { try store.compact() }
+        try store.compactIfWorthwhile(threshold: options.compactionThreshold)
         // Into the database file proper: a run's commits must not live on in a WAL, where one damaged frame drops
         // every later one.
         try store.checkpoint()
@@ -152,7 +168,7 @@ public final class Indexer {
 
     // MARK: Steps
 
-    private func storedItems(_ store: SQLiteIndexStore) throws -> [String: StoredItem] {
+    private func storedItems(_ store: any IndexStoreProtocol) throws -> [String: StoredItem] {
         var stored: [String: StoredItem] = [:]
         try store.forEachItem { stored[$0.item.id] = $0 }
         return stored
@@ -222,21 +238,6 @@ public final class Indexer {
                 }
                 return ItemUpdate(item: indexItem(item, hash: hash), vectors: vectors)
             }
-        }
-    }
-
-    /// Reads rows back from the store, mapping each vector file once, on first use.
-    private final class StoredVectorReader {
-        private let store: SQLiteIndexStore
-        private var matrices: [String: VectorMatrix]?
-
-        init(_ store: SQLiteIndexStore) { self.store = store }
-
-        func vectors(row: Int) throws -> [String: [Float]] {
-            if matrices == nil {
-                matrices = try Dictionary(uniqueKeysWithValues: store.vectorSets.map { ($0.name, try store.vectors($0.name)) })
-            }
-            return matrices!.mapValues { $0.rowArray(row) }
         }
     }
 

@@ -1,20 +1,19 @@
 import Foundation
+import IndexStore
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The folders an index may serve images from: `image-roots.json` in the index directory, written by
-/// `imgsearch index` (the catalog's folder, plus any `--image-root`), each stored with symlinks resolved.
-/// A catalog line can name any path ("/etc/shadow", "../../x"): the server answers only for items whose
-/// image decoded when indexed and whose real path (symlinks followed) lies under one of these folders.
+/// The folders an index may serve images from, recorded in the index (setting `image_roots`) by `imgsearch index`:
+/// the catalog's folder, plus any `--image-root`, each stored with symlinks resolved. A catalog line can name any
+/// path ("/etc/shadow", "../../x"): the server answers only for items whose image decoded when indexed and whose
+/// real path (symlinks followed) lies under one of these folders.
 public enum ImageRoots {
-    static let fileName = "image-roots.json"
+    static let settingName = "image_roots"
 
-    private struct Contents: Codable { var roots: [String] }
-
-    /// Adds `folders` to the roots recorded for the index (earlier roots stay: several catalogs may feed one index).
-    public static func record(_ folders: [URL], indexDirectory: URL) throws {
-        var roots = read(indexDirectory).map(\.path)
+    /// Adds `folders` to the roots recorded in `store` (earlier roots stay: several catalogs may feed one index).
+    public static func record(_ folders: [URL], in store: any IndexStoreProtocol) throws {
+        var roots = try read(store).map(\.path)
         for folder in folders {
             guard let real = realPath(folder.path) else {
                 throw SearchEngineError(.noIndex, folder.path, "image folder does not exist")
@@ -22,15 +21,19 @@ public enum ImageRoots {
             if !roots.contains(real) { roots.append(real) }
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(Contents(roots: roots)).write(to: indexDirectory.appendingPathComponent(fileName), options: .atomic)
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try store.setSetting(settingName, to: String(decoding: try encoder.encode(roots), as: UTF8.self))
     }
 
-    /// The recorded roots (empty when the index records none: then no image is served).
-    public static func read(_ indexDirectory: URL) -> [URL] {
-        guard let data = try? Data(contentsOf: indexDirectory.appendingPathComponent(fileName)),
-              let contents = try? JSONDecoder().decode(Contents.self, from: data) else { return [] }
-        return contents.roots.map { URL(fileURLWithPath: $0, isDirectory: true) }
+    /// The roots `store` records (empty when it records none: then no image is served).
+    public static func read(_ store: any IndexStoreProtocol) throws -> [URL] {
+        decode(try store.setting(settingName))
+    }
+
+    /// The roots of a recorded setting value; none for a missing or unreadable one.
+    static func decode(_ value: String?) -> [URL] {
+        guard let value, let roots = try? JSONDecoder().decode([String].self, from: Data(value.utf8)) else { return [] }
+        return roots.map { URL(fileURLWithPath: $0, isDirectory: true) }
     }
 
     /// The real path of `image` when it lies under one of `roots`, else the reason it may not be served.

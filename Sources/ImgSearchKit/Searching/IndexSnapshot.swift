@@ -35,7 +35,9 @@ final class IndexSnapshot: @unchecked Sendable {
         owners = try store.rowOwners()
         itemCount = try store.itemCount()
         if options.usesGraph(rows: rowCount) {
-            textSearcher = .approximate(Self.graph(for: text, store: store, options: options, previous: previous))
+            let graph = Self.graph(for: text, store: store, options: options, previous: previous)
+            graph.efSearch = options.hnsw.efSearch
+            textSearcher = .approximate(graph)
         } else {
             textSearcher = .exact(ExactSearch(text.rows))
         }

@@ -1,16 +1,17 @@
 import Foundation
 import IndexStore
 import JointEmbedding
+import PostgresStore
 import Search
 
-/// Search over an index directory: by text, by image, by an indexed item ("more like this").
+/// Search over an index, in a directory or in a PostgreSQL database: by text, by image, by an indexed item
+/// ("more like this").
 ///
 /// Text queries go through the index's joint model to the nearest joint image embeddings, fused
 /// with the ImageNet-label bridge when the index holds bridge vectors (`Options.bridgeWeight`);
 /// image queries go through the backbone (cropped to content when the index was, `imageRecipe`) to the
-/// nearest images in `Options.imageSpace` (PCA-whitened GeM features by default). Safe to call from many threads at once. Items added by a
-/// concurrent `imgsearch index` appear within `refreshInterval`: the engine checks the store's row
-/// and item counts and swaps in a new snapshot (its HNSW graph extended in place).
+/// nearest images in `Options.imageSpace` (PCA-whitened GeM features by default). Safe to call from many threads
+/// at once. Items added by a concurrent `imgsearch index` appear within `refreshInterval` (see `SearchIndex`).
 ///
 /// ```swift
 /// let engine = try SearchEngine(indexDirectory: URL(fileURLWithPath: "indexes/demo"),
@@ -67,45 +68,65 @@ public final class SearchEngine: @unchecked Sendable {
         }
     }
 
-    public let indexDirectory: URL
+    /// The index directory (nil for an index in a database).
+    public let indexDirectory: URL?
     public let options: Options
     /// What the index did to its images before the CNN; image queries go through the same steps.
     public let imageRecipe: ImageRecipe
-    private let store: SQLiteIndexStore
+    private let index: any SearchIndex
     private let encoder: QueryEncoder
-    private let lock = NSLock()
-    private var current: IndexSnapshot
-    private var lastRefresh = Date()
 
     // MARK: Opening
 
     /// Opens the index in `indexDirectory` for reading. The model and backbone load on first use.
-    public init(indexDirectory: URL, options: Options = Options()) throws {
-        do {
-            store = try SQLiteIndexStore.openForReading(at: indexDirectory)
-        } catch {
-            throw SearchEngineError(.noIndex, indexDirectory.path, "\(error)")
-        }
-        self.indexDirectory = indexDirectory
-        self.options = options
-        do {
-            imageRecipe = try ImageRecipe.recorded(in: store)
-        } catch {
-            throw SearchEngineError(.noIndex, indexDirectory.path, "\(error)")
-        }
-        encoder = QueryEncoder(modelDirectory: options.modelDirectory ?? ModelRecord.read(indexDirectory),
-                               expectedIdentifier: store.modelIdentifier, cropToContent: imageRecipe.contentCrop)
-        current = try IndexSnapshot(store: store, options: options, previous: nil)
+    public convenience init(indexDirectory: URL, options: Options = Options()) throws {
+        try self.init(index: try EmbeddedSearchIndex(directory: indexDirectory, options: options), directory: indexDirectory, options: options)
     }
 
-    /// Items in the index (including those whose image failed to encode).
-    public var itemCount: Int { snapshot().itemCount }
+    /// Opens the index in a PostgreSQL database; searches go to `readReplicas` in turn when there are any.
+    public convenience init(database: DatabaseURL, readReplicas: [DatabaseURL] = [], options: Options = Options()) throws {
+        try self.init(index: try DatabaseSearchIndex(database: database, readReplicas: readReplicas, options: options),
+                      directory: nil, options: options)
+    }
 
-    /// Whether text queries use the HNSW graph.
-    public var usesApproximateSearch: Bool { snapshot().textSearcher.isApproximate }
+    /// Opens the index at `location`, in a directory or a database.
+    public convenience init(_ location: IndexLocation, readReplicas: [DatabaseURL] = [], options: Options = Options()) throws {
+        switch location {
+        case .directory(let directory): try self.init(indexDirectory: directory, options: options)
+        case .database(let url): try self.init(database: url, readReplicas: readReplicas, options: options)
+        }
+    }
+
+    private init(index: any SearchIndex, directory: URL?, options: Options) throws {
+        self.index = index
+        indexDirectory = directory
+        self.options = options
+        do {
+            imageRecipe = try ImageRecipe.parse(try index.setting(ImageRecipe.settingName), location: index.location)
+        } catch {
+            throw SearchEngineError(.noIndex, index.location, "\(error)")
+        }
+        encoder = QueryEncoder(modelDirectory: options.modelDirectory ?? index.recordedModelDirectory,
+                               expectedIdentifier: index.modelIdentifier, cropToContent: imageRecipe.contentCrop)
+    }
+
+    /// Where the index lives: a directory path or a database URL.
+    public var location: String { index.location }
+
+    /// The model directory search loads: `Options.modelDirectory`, else the one the index records.
+    public var modelDirectory: URL? { options.modelDirectory ?? index.recordedModelDirectory }
+
+    /// Items in the index (including those whose image failed to encode).
+    public var itemCount: Int { index.itemCount }
+
+    /// Whether text queries use the HNSW graph (or pgvector's HNSW index).
+    public var usesApproximateSearch: Bool { index.usesApproximateSearch }
 
     /// λ when text search fuses the label bridge, nil when it runs on the joint model alone.
-    public var bridgeWeight: Float? { snapshot().text.bridgeWeight }
+    public var bridgeWeight: Float? { index.textBridgeWeight }
+
+    /// The embedding plot made beside an index directory (`plot.svg` or `plot.png`), if any.
+    public var plotPath: URL? { index.plotFile }
 
     // MARK: Queries
 
@@ -120,13 +141,7 @@ public final class SearchEngine: @unchecked Sendable {
         for text in texts where text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw SearchEngineError(.invalidQuery, "", "empty text query")
         }
-        let snapshot = snapshot()
-        return try encoder.embed(texts: texts, bridgeWeight: snapshot.text.bridgeWeight).map { query in
-            guard query.count == snapshot.text.rows.dimension else {
-                throw SearchEngineError(.modelMismatch, "", "text queries have \(query.count) dimensions, the index \(snapshot.text.rows.dimension)")
-            }
-            return try results(snapshot.textSearcher.search(query, k: k, owners: snapshot.owners, rowCount: snapshot.rowCount))
-        }
+        return try encoder.embed(texts: texts, bridgeWeight: index.textBridgeWeight).map { try index.nearest(text: $0, k: k) }
     }
 
     /// The `k` images nearest to the image file at `url`.
@@ -150,20 +165,13 @@ public final class SearchEngine: @unchecked Sendable {
     /// space; the item itself is left out.
     public func similar(id: String, k: Int = 9) throws -> [SearchResult] {
         try validate(k: k)
-        let snapshot = snapshot()
-        guard let stored = try storedItem(id) else { throw SearchEngineError(.unknownID, id, "no item with this id") }
-        guard let row = stored.vectorRow, row < snapshot.rowCount else {
-            throw SearchEngineError(.invalidQuery, id, "the item has no vectors (its image failed to index: \(stored.item.error ?? "unknown"))")
-        }
-        let space = try snapshot.imageSpace(options.imageSpace)
-        let found = space.searcher.search(space.vectors.rowArray(row), k: k + 1, owners: snapshot.owners, rowCount: snapshot.rowCount)
-        return try results(Array(found.filter { $0.id != id }.prefix(k)))
+        return try index.similar(id: id, k: k)
     }
 
     // MARK: Items
 
     /// The indexed item with `id`, or nil.
-    public func item(id: String) throws -> IndexItem? { try storedItem(id)?.item }
+    public func item(id: String) throws -> IndexItem? { try index.item(id: id) }
 
     /// The real path (symlinks resolved) of the image of the item with `id`, nil for an unknown id. Throws
     /// `ImageRefusal` when the item's image did not decode when indexed or lies outside the index's image folders
@@ -171,57 +179,16 @@ public final class SearchEngine: @unchecked Sendable {
     public func servableImagePath(id: String) throws -> URL? {
         guard let item = try item(id: id) else { return nil }
         guard item.status == .ok else { throw ImageRefusal("the image of '\(id)' did not decode when indexed: \(item.error ?? "")") }
-        return try ImageRoots.resolve(item.image, roots: ImageRoots.read(indexDirectory)).get()
+        return try ImageRoots.resolve(item.image, roots: ImageRoots.decode(try index.setting(ImageRoots.settingName))).get()
     }
 
     // MARK: Internals
 
     private func search(features: CachedFeatures, k: Int) throws -> [SearchResult] {
-        let snapshot = snapshot()
-        let space = try snapshot.imageSpace(options.imageSpace)
-        let query: [Float]
-        switch options.imageSpace {
-        case .whitened: query = space.whitening?.apply(features.gemPooled) ?? CosineSpace.vector(features.maxPooled)
-        case .raw: query = CosineSpace.vector(features.maxPooled)
-        case .joint: query = try encoder.embed(features: features)
-        }
-        guard query.count == space.vectors.dimension else {
-            throw SearchEngineError(.invalidQuery, "", "the query has \(query.count) dimensions, the index \(space.vectors.dimension)")
-        }
-        return try results(space.searcher.search(query, k: k, owners: snapshot.owners, rowCount: snapshot.rowCount))
-    }
-
-    private func results(_ found: [(neighbor: Neighbor, id: String)]) throws -> [SearchResult] {
-        try found.map { neighbor, id in
-            let item = try storedItem(id)?.item
-            return SearchResult(id: id, title: item?.title ?? "", image: item?.image ?? "", distance: neighbor.distance)
-        }
-    }
-
-    private func storedItem(_ id: String) throws -> StoredItem? {
-        do { return try store.item(id: id) } catch {
-            throw SearchEngineError(.noIndex, indexDirectory.path, "\(error)")
-        }
+        try index.nearest(image: features, k: k) { try encoder.embed(features: features) }
     }
 
     private func validate(k: Int) throws {
         guard (1...10_000).contains(k) else { throw SearchEngineError(.invalidQuery, "", "k must be in 1…10000, got \(k)") }
-    }
-
-    /// The current snapshot, replaced first when the store changed since the last look.
-    private func snapshot() -> IndexSnapshot {
-        lock.lock()
-        defer { lock.unlock() }
-        guard Date().timeIntervalSince(lastRefresh) >= options.refreshInterval else { return current }
-        lastRefresh = Date()
-        do {
-            let rows = try store.vectors("joint").count, items = try store.itemCount()
-            if rows != current.rowCount || items != current.itemCount {
-                current = try IndexSnapshot(store: store, options: options, previous: current)
-            }
-        } catch {
-            // A failed refresh (e.g. mid-compaction) keeps serving the last good snapshot.
-        }
-        return current
     }
 }
