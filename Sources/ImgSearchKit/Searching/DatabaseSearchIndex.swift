@@ -19,8 +19,8 @@ final class DatabaseSearchIndex: SearchIndex, @unchecked Sendable {
             let primary = try PostgresIndexStore.openForReading(database)
             readers = try readReplicas.map { try PostgresIndexStore.openForReading($0, expectedModelIdentifier: primary.modelIdentifier) }
             self.primary = primary
-        } catch {
-            throw SearchEngineError(.noIndex, database.description, "\(error)")
+        } catch let error as StoreError {
+            throw SearchEngineError(.noIndex, error.file, error.reason)
         }
         self.options = options
     }
