@@ -139,6 +139,14 @@ public final class PostgresIndexStore: IndexStoreProtocol, @unchecked Sendable {
             """, binds).first.map(Self.storedItem)
     }
 
+    /// The item's record without its row number (which costs a count over the rows before it): what search shows.
+    public func record(id: String) throws -> IndexItem? {
+        var binds = PostgresBindings()
+        binds.append(id)
+        return try connections.run("SELECT \(Self.itemColumns), NULL::int8 FROM \(schema).items i WHERE i.id = $1", binds)
+            .first.map { try Self.storedItem($0).item }
+    }
+
     public func forEachItem(_ body: (StoredItem) throws -> Void) throws {
         let rows = try connections.run("""
             SELECT \(Self.itemColumns), (row_number() OVER (ORDER BY v.seq) - 1) * (v.seq IS NOT NULL)::int

@@ -8,7 +8,7 @@ import Tensor
 import XCTest
 
 /// pgvector ranks as our own search does: the same ids in exact mode (the fused text rows, another λ fused at query
-/// time, the joint rows alone), recall@10 ≥ 0.95 of its HNSW index against exact, and schema versioning.
+/// time, the joint rows alone), recall@10 ≥ 0.95 of its HNSW index against exact (ef_search 128), and schema versioning.
 final class PostgresSearchTests: XCTestCase {
     private var url: DatabaseURL!
     override func setUpWithError() throws { url = try TestDatabase.freshURL() }
@@ -78,7 +78,7 @@ final class PostgresSearchTests: XCTestCase {
         var hits = 0
         for q in 0..<queries.count {
             let exact = Set(try store.nearestText(queries.rowArray(q), bridgeWeight: 2, k: 10, scan: .exact).map(\.id))
-            let approximate = try store.nearestText(queries.rowArray(q), bridgeWeight: 2, k: 10, scan: .approximate(efSearch: 64))
+            let approximate = try store.nearestText(queries.rowArray(q), bridgeWeight: 2, k: 10, scan: .approximate(efSearch: 128))
             XCTAssertEqual(approximate.count, 10)
             hits += approximate.filter { exact.contains($0.id) }.count
         }

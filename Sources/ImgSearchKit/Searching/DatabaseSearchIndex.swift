@@ -19,8 +19,8 @@ final class DatabaseSearchIndex: SearchIndex, @unchecked Sendable {
             let primary = try PostgresIndexStore.openForReading(database)
             readers = try readReplicas.map { try PostgresIndexStore.openForReading($0, expectedModelIdentifier: primary.modelIdentifier) }
             self.primary = primary
-        } catch {
-            throw SearchEngineError(.noIndex, database.description, "\(error)")
+        } catch let error as StoreError {
+            throw SearchEngineError(.noIndex, error.file, error.reason)
         }
         self.options = options
     }
@@ -70,9 +70,9 @@ final class DatabaseSearchIndex: SearchIndex, @unchecked Sendable {
     }
 
     func similar(id: String, k: Int) throws -> [SearchResult] {
-        guard let stored = try read({ try $0.item(id: id) }) else { throw SearchEngineError(.unknownID, id, "no item with this id") }
-        guard stored.item.status == .ok else {
-            throw SearchEngineError(.invalidQuery, id, "the item has no vectors (its image failed to index: \(stored.item.error ?? "unknown"))")
+        guard let stored = try read({ try $0.record(id: id) }) else { throw SearchEngineError(.unknownID, id, "no item with this id") }
+        guard stored.status == .ok else {
+            throw SearchEngineError(.invalidQuery, id, "the item has no vectors (its image failed to index: \(stored.error ?? "unknown"))")
         }
         let scan = scan(rows: itemCount)
         let found: [DatabaseHit] = try read { store in
@@ -88,7 +88,7 @@ final class DatabaseSearchIndex: SearchIndex, @unchecked Sendable {
         return found.filter { $0.id != id }.prefix(k).map(SearchResult.init)
     }
 
-    func item(id: String) throws -> IndexItem? { try read { try $0.item(id: id)?.item } }
+    func item(id: String) throws -> IndexItem? { try read { try $0.record(id: id) } }
 
     // MARK: Internals
 
