@@ -15,7 +15,7 @@ struct ImgSearch: AsyncParsableCommand {
           imgsearch serve --index indexes/demo
         `imgsearch demo` runs all of it on the demo data.
         """,
-        version: "0.1.0",
+        version: "0.5.0",
         subcommands: [
             DatasetCommand.self, TrainCommand.self, IndexCommand.self, SearchCommand.self,
             EvalCommand.self, PlotCommand.self, ServeCommand.self, ClassifyCommand.self,

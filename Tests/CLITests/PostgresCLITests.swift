@@ -125,18 +125,18 @@ final class PostgresCLITests: XCTestCase {
         let first = try CLIRunner.run(["index", "--catalog", part.path, "--model", model, "--database", url, "--quiet"], environment: env(root))
         XCTAssertEqual(first.status, 0, first.stderr)
 
-        let servers = try (0..<2).map { _ in try ServeProcess(["serve", "--database", url, "--port", "0"], environment: env(root)) }
+        let servers = try (0..<2).map { _ in try ServeProcess(["--database", url], environment: env(root)) }
         defer { servers.forEach { $0.stop() } }
         for server in servers {
-            XCTAssertEqual(try server.get("/healthz")["items"] as? Int, lines.count - 10)
-            let search = try server.get("/api/search?q=red+heart&k=3")
+            XCTAssertEqual(try server.json("/healthz")["items"] as? Int, lines.count - 10)
+            let search = try server.json("/api/search?q=red+heart&k=3")
             XCTAssertEqual((search["results"] as? [Any])?.count, 3, "\(search)")
         }
         let all = try CLIRunner.run(["index", "--catalog", root.appendingPathComponent("data/catalog.jsonl").path, "--model", model,
                                      "--database", url, "--quiet"], environment: env(root))
         XCTAssertEqual(all.status, 0, all.stderr)
         usleep(1_200_000)  // the item count is cached for a second
-        for server in servers { XCTAssertEqual(try server.get("/healthz")["items"] as? Int, lines.count) }
+        for server in servers { XCTAssertEqual(try server.json("/healthz")["items"] as? Int, lines.count) }
     }
 
     func testUnreachableServersAndBadURLsAreClearErrors() throws {
@@ -153,47 +153,5 @@ final class PostgresCLITests: XCTestCase {
         for result in [refused, bad, empty] {
             XCTAssertFalse(result.stderr.contains("Fatal error") || result.stderr.contains("Stack dump") || result.stderr.contains("0x0000"), result.stderr)
         }
-    }
-}
-
-/// An `imgsearch serve` child on a free port.
-final class ServeProcess {
-    let process = Process()
-    let port: Int
-
-    init(_ arguments: [String], environment: [String: String]) throws {
-        process.executableURL = CLIRunner.binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var text = ""
-        let handle = pipe.fileHandleForReading
-        // Log lines come first; the line to wait for is "imgsearch: serving N items of … at http://HOST:PORT/".
-        while text.range(of: #"at http://[^ ]+:\d+/ "#, options: .regularExpression) == nil {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        guard let match = text.range(of: #"at http://[^ ]+:\d+/ "#, options: .regularExpression),
-              let port = Int(text[match].split(separator: ":").last!.dropLast(2)) else {
-            process.terminate()
-            throw NSError(domain: "serve", code: 1, userInfo: [NSLocalizedDescriptionKey: "serve did not start: \(text)"])
-        }
-        self.port = port
-        // Keep draining the pipe so a chatty server never blocks on it.
-        DispatchQueue.global().async { while !handle.availableData.isEmpty {} }
-    }
-
-    func get(_ path: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
-    }
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
     }
 }

@@ -84,6 +84,15 @@ final class ServeProcess {
     }
 }
 
+extension ServeProcess {
+    /// GET `path` and its JSON object body (the request must succeed).
+    func json(_ path: String) throws -> [String: Any] {
+        let reply = try get(path)
+        XCTAssertEqual(reply.status, 200, reply.text)
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: reply.body) as? [String: Any], reply.text)
+    }
+}
+
 private final class ReplyBox: @unchecked Sendable {
     var result: Result<ServeProcess.Reply, Error>?
 }
