@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(name: "Benchmarks", dependencies: ["ImgSearchKit", "PostgresStore"]),
 
         // MARK: Tests, one target per library (FuzzSupport: the seeded mutation fuzzer they share)
-        .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
+        .target(name: "FuzzSupport", dependencies: ["Tensor"], path: "Tests/FuzzSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "WeightsTests", dependencies: ["Weights", "FuzzSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FuzzSupport"], exclude: ["Fixtures"]),

@@ -55,6 +55,16 @@ public struct ItemUpdate: Sendable {
     }
 }
 
+extension Array where Element == ItemUpdate {
+    /// The batch with each id once, its last update kept: a batch naming an id twice writes no row for the
+    /// overwritten one.
+    public var lastUpdatePerID: [ItemUpdate] {
+        var lastIndex: [String: Int] = [:]
+        for (index, update) in enumerated() { lastIndex[update.item.id] = index }
+        return enumerated().filter { lastIndex[$0.element.item.id] == $0.offset }.map(\.element)
+    }
+}
+
 /// A named family of vectors of one dimension, e.g. "joint" (the model's embedding) or "gem".
 public struct VectorSetSpec: Sendable, Equatable, Hashable {
     public var name: String

@@ -9,10 +9,7 @@ extension SQLiteIndexStore {
     /// tail; an error leaves the stored index exactly as it was.
     public func upsert(_ updates: [ItemUpdate]) throws {
         try requireWritable()
-        // A batch naming an id twice keeps the last: no row is written for the overwritten one.
-        var lastIndex: [String: Int] = [:]
-        for (index, update) in updates.enumerated() { lastIndex[update.item.id] = index }
-        let batch = updates.enumerated().filter { lastIndex[$0.element.item.id] == $0.offset }.map(\.element)
+        let batch = updates.lastUpdatePerID
         guard !batch.isEmpty else { return }
         try validate(batch)
 

@@ -8,9 +8,7 @@ extension PostgresIndexStore {
     /// (each vector set as one `vector[]` parameter, unnested server-side: one statement for the whole batch),
     /// and their whitened rows when a whitening is fitted. Items that failed lose their vectors.
     public func upsert(_ updates: [ItemUpdate]) throws {
-        var lastIndex: [String: Int] = [:]
-        for (index, update) in updates.enumerated() { lastIndex[update.item.id] = index }
-        let batch = updates.enumerated().filter { lastIndex[$0.element.item.id] == $0.offset }.map(\.element)
+        let batch = updates.lastUpdatePerID
         guard !batch.isEmpty else { return }
         try validate(batch)
         let encoded = batch.filter { $0.item.status == .ok }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// Seeded mutation fuzzing for the parsers of outside bytes (shared by the test targets).
 ///
@@ -24,18 +25,11 @@ public struct Fuzzer {
         }
     }
 
-    private var state: UInt64
+    private var random: SeededGenerator
 
-    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    public init(seed: UInt64) { random = SeededGenerator(seed: seed &+ 0x9E37_79B9_7F4A_7C15) }
 
-    /// SplitMix64.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { random.next() }
 
     public mutating func below(_ bound: Int) -> Int { bound <= 1 ? 0 : Int(next() % UInt64(bound)) }
 
@@ -87,7 +81,7 @@ public struct Fuzzer {
         var report = Report(target: target)
         let start = Date()
         let scale = Int(ProcessInfo.processInfo.environment["IMGSEARCH_FUZZ_SCALE"] ?? "") ?? 1
-        var stream = Fuzzer(seed: state ^ target.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
+        var stream = Fuzzer(seed: random.state ^ target.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
         for index in 0..<(count * scale) {
             let input = index < corpus.count ? corpus[index] : stream.mutate(corpus)
             let began = Date()
