@@ -1,7 +1,7 @@
 // The depthwise k×k convolution of depthwise_avx512.c for AVX2+FMA: same contract, 8 channels per ymm.
 // Output pixels go 8 at a time per 8-channel block, 8 accumulators hiding the FMA latency; with only
 // 16 ymm registers the input pixels are not held across taps as in the AVX-512 kernel but read by the
-// FMAs themselves (a memory operand: Zen 3 and Intel cores issue 2–3 loads per cycle, so 9 loads per
+// FMAs themselves (a memory operand: Zen 3 and Intel cores sustain 2–3 loads per cycle, so 9 loads per
 // 8 FMAs leave the FMA pipes the bottleneck). Groups at the border read through a small zero-padded
 // copy of their columns; only a ragged channel tail uses masked loads.
 #include "CKernels.h"

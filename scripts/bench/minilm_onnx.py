@@ -9,6 +9,7 @@ heads, Softmax with an additive mask, LayerNormalization); ONNX Runtime's own gr
 """
 import numpy as np
 
+from encoder import session  # the image encoder benchmark's ONNX Runtime settings, shared
 from minilm_numpy import ASSETS, HEADS, LAYER_NORM_EPS, read_safetensors
 
 
@@ -103,11 +104,3 @@ def feeds(tokenizer, texts):
         mask[row, :len(e)] = 1
     return {"input_ids": ids, "attention_mask": mask}
 
-
-def session(path, threads):
-    import onnxruntime as ort
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
